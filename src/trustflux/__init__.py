@@ -1,0 +1,3 @@
+"""trustflux: a privacy-by-design data platform for a mobile and broadband operator."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from trustflux.cli import main
+
+main()
