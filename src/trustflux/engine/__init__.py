@@ -1,0 +1,1 @@
+"""Engines (Ibis backends) and the on-disk layout of the store."""
