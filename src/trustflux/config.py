@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from trustflux.errors import ConfigError
 
 
 class Settings(BaseSettings):
@@ -30,6 +34,43 @@ class Settings(BaseSettings):
         default=datetime(2000, 1, 1, tzinfo=UTC),
         description="Events stamped before this are quarantined as out of range.",
     )
+
+    environment: Literal["local", "test", "production"] = Field(
+        default="local",
+        description="Where trustflux runs; outside 'local'/'test' unsafe defaults are refused.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the relational store (ledger, accounts, requests); "
+        "default: SQLite file in the home. PostgreSQL: postgresql+psycopg://user@host/db.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs session cookies and CSRF tokens. Required in production; "
+        "locally a random key is created once in the home.",
+    )
+    serve_host: str = Field(default="127.0.0.1", description="Address `trustflux serve` binds.")
+    serve_port: int = Field(default=8000, description="Port `trustflux serve` listens on.")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public URL of the web service, used in the banner snippet and links.",
+    )
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
+                raise ConfigError(
+                    "TRUSTFLUX_SECRET_KEY must be set to at least 32 characters in production"
+                )
+            if self.database_url is None or self.database_url.startswith("sqlite"):
+                raise ConfigError("TRUSTFLUX_DATABASE_URL must point at PostgreSQL in production")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The relational store's URL (SQLite in the home unless configured)."""
+        return self.database_url or f"sqlite:///{(self.home / 'trustflux.db').resolve()}"
 
     @property
     def store_dir(self) -> Path:
