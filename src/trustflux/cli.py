@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.exceptions import TyperException
 from rich.console import Console
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from trustflux import __version__
 from trustflux.cli_console import RichReporter
@@ -155,6 +155,21 @@ def _print_ingest(report: Any, settings: Settings) -> None:
     out.print(
         f"store: {settings.store_dir}\ncatalog (quarantine, ingest log): {settings.catalog_path}"
     )
+
+
+@app.command("data-model")
+def data_model(
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+) -> None:
+    """Print (or write) the input data model documentation."""
+    from trustflux.events.model_doc import render_data_model
+
+    text = render_data_model()
+    if out_file is None:
+        out.print(text, markup=False, highlight=False)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+        out.print(f"data model written to {out_file}")
 
 
 # -- register -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 import ibis
 
-from trustflux.events.schemas import CALL_TYPES, SMS_TYPES, Column, TableSpec
+from trustflux.events.schemas import CALL_TYPES, SMS_TYPES, Column, TableSpec, format_bound
 from trustflux.events.types import ibis_type
 
 TYPE_LABELS = {
@@ -99,9 +99,13 @@ def column_rules(t: Any, spec: TableSpec) -> list[Rule]:
                 )
             )
         if c.minimum is not None:
-            rules.append(Rule(c.name, f"below the minimum {c.minimum:g}", val < c.minimum))
+            rules.append(
+                Rule(c.name, f"below the minimum {format_bound(c.minimum)}", val < c.minimum)
+            )
         if c.maximum is not None:
-            rules.append(Rule(c.name, f"above the maximum {c.maximum:g}", val > c.maximum))
+            rules.append(
+                Rule(c.name, f"above the maximum {format_bound(c.maximum)}", val > c.maximum)
+            )
         if c.allowed is not None:
             rules.append(
                 Rule(

@@ -34,6 +34,11 @@ ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 ID_HINT = "1 to 64 letters, digits or _.:-"
 
 
+def format_bound(value: float) -> str:
+    """A minimum or maximum as people write it (16777215, not 1.67772e+07)."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
 @dataclass(frozen=True)
 class Column:
     """One field: its Arrow type and the checks every row must pass."""
