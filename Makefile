@@ -47,7 +47,7 @@ bench: install-dev
 # Maintainers only (needs uv): refresh the lock files after editing pyproject.toml.
 lock:
 	uv pip compile pyproject.toml --universal -p 3.11 --generate-hashes -q -o requirements.lock
-	uv pip compile pyproject.toml --extra dev --universal -p 3.11 --generate-hashes -q -o requirements-dev.lock
+	uv pip compile pyproject.toml --extra dev --extra spark --universal -p 3.11 --generate-hashes -q -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) .trustflux .pytest_cache .mypy_cache .ruff_cache
