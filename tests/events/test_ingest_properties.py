@@ -85,9 +85,7 @@ def template_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("template")
     rows = base_rows()
     reference = {k: rows[k] for k in ("zones", "cells", "subscribers")}
-    ingest_directory(
-        Settings(home=root / "home"), write_tables(root / "in", reference), now=NOW
-    )
+    ingest_directory(Settings(home=root / "home"), write_tables(root / "in", reference), now=NOW)
     return root / "home"
 
 

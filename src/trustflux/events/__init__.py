@@ -1,0 +1,1 @@
+"""Input data: model, validation, ingestion and the synthetic world."""
