@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -56,6 +55,48 @@ class Settings(BaseSettings):
         description="Public URL of the web service, used in the banner snippet and links.",
     )
 
+    # -- engines ---------------------------------------------------------------------------
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb", description="Engine that runs the statistics pipeline."
+    )
+    spark_master: str = Field(
+        default="local[2]",
+        description="Spark master URL: local[N] on one machine, spark://host:7077 or yarn on a "
+        "cluster (the store must then be on storage every executor can read).",
+    )
+    spark_shuffle_partitions: int = Field(default=8, ge=1)
+    spark_driver_memory: str = Field(default="2g")
+
+    # -- statistics zone ---------------------------------------------------------------------
+    key_dir: Path | None = Field(
+        default=None,
+        description="Where period keys for pseudonyms live (default <home>/keys, a folder of "
+        "its own, never inside the store or the statistics zone). Keys are destroyed when "
+        "their period closes.",
+    )
+    key_rotation_days: int = Field(
+        default=1, ge=1, le=30, description="Length of a pseudonymisation period in days."
+    )
+    slot_minutes: int = Field(default=30, ge=5, le=120, description="Device-level time slot.")
+    presence_slot_minutes: int = Field(
+        default=60, ge=5, le=1440, description="Slot of the published present-population table."
+    )
+    min_stay_minutes: int = Field(default=30, ge=1, description="Shortest stay in a zone.")
+    max_fill_minutes: int = Field(
+        default=240, ge=0, description="A device is assumed to stay where last seen this long."
+    )
+    stats_retention_hours: int = Field(
+        default=24, ge=0, description="Pseudonymised rows are deleted this long after release."
+    )
+    max_zones_per_day: int = Field(default=4, ge=1, description="Contribution bound (zones).")
+    max_trips_per_day: int = Field(default=6, ge=1, description="Contribution bound (trips).")
+    k_threshold: int = Field(default=20, ge=0, description="Noisy counts below k are suppressed.")
+    epsilon_per_device_day: float = Field(default=1.0, gt=0, le=10)
+    delta: float = Field(default=1e-8, gt=0, lt=1e-3)
+    roamer_capture_rate: float = Field(
+        default=0.3, gt=0, le=1, description="Share of foreign visitors roaming on our network."
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production":
@@ -71,6 +112,21 @@ class Settings(BaseSettings):
     def sqlalchemy_url(self) -> str:
         """The relational store's URL (SQLite in the home unless configured)."""
         return self.database_url or f"sqlite:///{(self.home / 'trustflux.db').resolve()}"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Folder of period keys (see ``key_dir``)."""
+        return self.key_dir if self.key_dir is not None else self.home / "keys"
+
+    @property
+    def statistics_dir(self) -> Path:
+        """The statistics zone: pseudonymised rows, kept for hours."""
+        return self.home / "statistics"
+
+    @property
+    def releases_dir(self) -> Path:
+        """Published releases (protected aggregates only)."""
+        return self.home / "releases"
 
     @property
     def store_dir(self) -> Path:

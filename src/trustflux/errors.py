@@ -30,3 +30,7 @@ class RegisterError(TrustfluxError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("; ".join(problems) if problems else "invalid register")
+
+
+class StatisticsError(TrustfluxError):
+    """The statistics pipeline cannot produce a release (no data, no key, budget exceeded)."""

@@ -1,0 +1,1 @@
+"""Anonymised mobility statistics: footfall, origin and movement."""

@@ -1,0 +1,145 @@
+"""Stages 1-4 in order, on any engine: opt-out, pseudonymise, device level, aggregate.
+
+Returns exact (noiseless) aggregates as Arrow tables; nothing leaves this module keyed by
+anything but public keys, and the only per-device output is pseudonymous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from trustflux.console import NullReporter, Reporter
+from trustflux.engine.session import EngineSession
+from trustflux.errors import StatisticsError
+from trustflux.mobility import aggregate as agg
+from trustflux.mobility import device as dev
+from trustflux.mobility.calendar import Period
+from trustflux.mobility.keys import PeriodKey
+from trustflux.mobility.optout import drop_objectors
+from trustflux.mobility.pseudonymise import device_map, observations
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Engine tables of the identified zone the statistics are made from."""
+
+    events: Any
+    cells: Any
+    subscribers: Any
+    zones: Any
+    objectors: Any
+
+
+@dataclass
+class ExactResult:
+    """Noiseless aggregates of one period and what went in."""
+
+    aggregates: dict[str, pa.Table]
+    counts: dict[str, int] = field(default_factory=dict)
+    observations: Any = None
+    devices: pa.Table | None = None
+
+
+def exact_statistics(
+    session: EngineSession,
+    inputs: Inputs,
+    period: Period,
+    key: PeriodKey,
+    rules: dev.DeviceRules,
+    presence_slot_minutes: int,
+    public_regions: Collection[str],
+    reporter: Reporter | None = None,
+) -> ExactResult:
+    """Run stages 1-4 and collect the aggregates (small) as Arrow tables."""
+    reporter = reporter or NullReporter()
+    start_s = int(period.start_utc.timestamp())
+    end_s = int(period.end_utc.timestamp())
+    ev = inputs.events
+    ev = ev.filter((ev.ts.epoch_seconds() >= start_s) & (ev.ts.epoch_seconds() < end_s))
+    counts: dict[str, int] = {}
+    with reporter.task("opt-out and pseudonymise"):
+        kept = drop_objectors(ev, inputs.subscribers, inputs.objectors)
+        devices = device_map(session, kept, inputs.subscribers, key, public_regions)
+        if devices.num_rows == 0:
+            raise StatisticsError(
+                f"no events in period {period.label} ({period.start_utc:%Y-%m-%d %H:%M} to "
+                f"{period.end_utc:%Y-%m-%d %H:%M} UTC): nothing to publish"
+            )
+        dev_table = session.table(devices)
+        obs = session.materialize(
+            observations(
+                kept, inputs.cells, dev_table, start_s, period.slot_seconds, period.n_slots
+            ),
+            f"obs_{period.label.replace('-', '_')}",
+        )
+        pseudo_devices = session.table(devices.drop_columns(["imsi"]))
+    counts["devices"] = devices.num_rows
+    counts["events_in_period"] = int(ev.count().to_pyarrow().as_py())
+    counts["events_kept"] = int(kept.count().to_pyarrow().as_py())
+    calendar = session.table(period.calendar())
+    with reporter.task("device level: slots, stays, trips, nights"):
+        run_table = session.materialize(
+            dev.runs(dev.dominant_zone(obs), period.n_slots, rules.fill_slots),
+            f"runs_{period.label.replace('-', '_')}",
+        )
+        night_table = dev.nights(run_table, session.table(period.windows("night")), rules)
+        night_table = session.materialize(night_table, f"nights_{period.label.replace('-', '_')}")
+        homes = dev.home_zone(
+            night_table, pseudo_devices, inputs.zones.select("zone_id", "region_id")
+        )
+        zone_days = session.materialize(
+            dev.zone_days(
+                obs,
+                run_table,
+                night_table,
+                homes,
+                pseudo_devices,
+                calendar,
+                session.table(period.windows("day")),
+                rules,
+            ),
+            f"zonedays_{period.label.replace('-', '_')}",
+        )
+        tables = agg.DeviceTables(
+            runs=run_table,
+            nights=night_table,
+            homes=homes,
+            zone_days=zone_days,
+            trips=dev.trips(run_table, calendar, rules),
+            devices=pseudo_devices,
+        )
+    samples = session.table(
+        agg.presence_slots(
+            period, dev.presence_samples(period, presence_slot_minutes), presence_slot_minutes
+        )
+    )
+    exprs = agg.all_aggregates(tables, samples, rules, multi_day=period.days > 1)
+    out: dict[str, pa.Table] = {}
+    with reporter.task("aggregate", total=len(exprs)) as task:
+        for name, expr in exprs.items():
+            out[name] = _canonical(session.to_arrow(expr))
+            task.advance()
+    return ExactResult(out, counts, obs, devices.drop_columns(["imsi"]))
+
+
+def _canonical(table: pa.Table) -> pa.Table:
+    """Sorted rows and fixed types, so two engines' results compare equal."""
+    keys = [c for c in table.column_names if c not in ("devices", "trips")]
+    fixed = []
+    for name in table.column_names:
+        col = table.column(name)
+        if name in ("devices", "trips"):
+            col = col.cast(pa.int64())
+        elif pa.types.is_timestamp(col.type):
+            col = col.cast(pa.timestamp("us", tz="UTC"))
+        elif pa.types.is_date(col.type):
+            col = col.cast(pa.date32())
+        elif pa.types.is_large_string(col.type):
+            col = col.cast(pa.string())
+        fixed.append(col)
+    table = pa.table(dict(zip(table.column_names, fixed, strict=True)))
+    return table.sort_by([(k, "ascending") for k in keys])
