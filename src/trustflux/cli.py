@@ -28,8 +28,8 @@ register_app = typer.Typer(help="The processing register (privacy as code).", no
 app.add_typer(world_app, name="world")
 app.add_typer(register_app, name="register")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 HomeOpt = Annotated[
     Path | None,
