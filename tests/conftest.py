@@ -16,3 +16,27 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         home=tmp_path / "home", register_dir=root / "register", duckdb_memory_limit="2GB"
     )
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]:
+    """A 2-day world of 1,500 subscribers, generated and ingested once per test session."""
+    from datetime import UTC, datetime
+
+    from trustflux.events.ingest import ingest_directory
+    from trustflux.events.world import generate_world
+
+    root = tmp_path_factory.mktemp("small-world")
+    world = generate_world(root / "world", subscribers=1_500, days=2, seed=5)
+    home = Settings(home=root / "home", duckdb_memory_limit="2GB")
+    ingest_directory(home, world.out, now=datetime(2027, 1, 1, tzinfo=UTC))
+    return home, world.out
+
+
+def require_service(name: str, reason: str) -> None:
+    """Skip with the reason, or fail in CI where every service must be there."""
+    import os
+
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is required in CI: {reason}")
+    pytest.skip(f"{name} unavailable: {reason}")

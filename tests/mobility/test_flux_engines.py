@@ -1,0 +1,62 @@
+"""One definition, two engines: DuckDB and Spark give identical aggregates for one input."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import require_service
+from flux_support import run_exact
+
+from trustflux.config import Settings
+from trustflux.engine.session import ENGINES, EngineSession, open_engine
+from trustflux.mobility.calendar import Period
+from trustflux.mobility.exact import ExactResult
+from trustflux.mobility.keys import PeriodKey
+
+PERIOD = Period(date(2026, 3, 2), 2)
+KEY = PeriodKey("engines", b"\x07" * 32)
+
+
+def _spark_ready() -> str | None:
+    if shutil.which("java") is None:
+        return "no java on PATH (Spark needs Java 17)"
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "pyspark is not installed (pip install 'trustflux[spark]')"
+    return None
+
+
+@pytest.fixture(scope="module")
+def results(small_world: tuple[Settings, Path]) -> dict[str, ExactResult]:
+    settings, _ = small_world
+    out: dict[str, Any] = {}
+    for name in ENGINES:
+        if name == "spark" and (why := _spark_ready()) is not None:
+            require_service("Spark", why)
+        session: EngineSession = open_engine(name, settings)
+        try:
+            out[name] = run_exact(settings, PERIOD, session, key=KEY)
+        finally:
+            session.close()
+    return out
+
+
+def test_every_indicator_is_identical_on_both_engines(results: dict[str, ExactResult]) -> None:
+    duck, spark = results["duckdb"], results["spark"]
+    assert duck.aggregates.keys() == spark.aggregates.keys()
+    for name, table in duck.aggregates.items():
+        assert table.num_rows > 0, name
+        assert table.equals(spark.aggregates[name]), f"{name} differs between engines"
+    assert duck.counts == spark.counts
+
+
+def test_pseudonymous_device_tables_are_identical(results: dict[str, ExactResult]) -> None:
+    duck, spark = results["duckdb"].devices, results["spark"].devices
+    assert duck is not None and spark is not None
+    assert duck.sort_by("pid").equals(spark.sort_by("pid"))
+    assert "imsi" not in duck.column_names
