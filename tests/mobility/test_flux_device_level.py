@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+
 from flux_support import (
     Scenario,
     every,
@@ -18,7 +19,6 @@ from flux_support import (
     seen,
     subscriber,
 )
-
 from trustflux.errors import StatisticsError
 from trustflux.mobility.calendar import Period
 
