@@ -20,7 +20,7 @@ from trustflux.mobility import device as dev
 from trustflux.mobility.calendar import Period
 from trustflux.mobility.keys import PeriodKey
 from trustflux.mobility.optout import drop_objectors
-from trustflux.mobility.pseudonymise import device_map, observations
+from trustflux.mobility.pseudonymise import device_map, located, observations
 
 
 @dataclass(frozen=True)
@@ -56,38 +56,35 @@ def exact_statistics(
 ) -> ExactResult:
     """Run stages 1-4 and collect the aggregates (small) as Arrow tables."""
     reporter = reporter or NullReporter()
-    start_s = int(period.start_utc.timestamp())
-    end_s = int(period.end_utc.timestamp())
-    ev = inputs.events
-    ev = ev.filter((ev.ts.epoch_seconds() >= start_s) & (ev.ts.epoch_seconds() < end_s))
+    tag = period.label.replace("-", "_")
     counts: dict[str, int] = {}
     with reporter.task("opt-out and pseudonymise"):
-        kept = drop_objectors(ev, inputs.subscribers, inputs.objectors)
-        devices = device_map(session, kept, inputs.subscribers, key, public_regions)
-        if devices.num_rows == 0:
+        rows = session.materialize(
+            located(
+                inputs.events, inputs.cells, period.start_utc, period.slot_seconds, period.n_slots
+            ),
+            f"located_{tag}",
+        )
+        kept = drop_objectors(rows, inputs.subscribers, inputs.objectors)
+        counts["events_in_period"] = _total(session, rows)
+        counts["events_kept"] = _total(session, kept)
+        if counts["events_kept"] == 0:
             raise StatisticsError(
                 f"no events in period {period.label} ({period.start_utc:%Y-%m-%d %H:%M} to "
                 f"{period.end_utc:%Y-%m-%d %H:%M} UTC): nothing to publish"
             )
-        dev_table = session.table(devices)
-        obs = session.materialize(
-            observations(
-                kept, inputs.cells, dev_table, start_s, period.slot_seconds, period.n_slots
-            ),
-            f"obs_{period.label.replace('-', '_')}",
-        )
+        devices = device_map(session, kept, inputs.subscribers, key, public_regions)
+        obs = session.materialize(observations(kept, session.table(devices)), f"obs_{tag}")
         pseudo_devices = session.table(devices.drop_columns(["imsi"]))
     counts["devices"] = devices.num_rows
-    counts["events_in_period"] = int(ev.count().to_pyarrow().as_py())
-    counts["events_kept"] = int(kept.count().to_pyarrow().as_py())
     calendar = session.table(period.calendar())
     with reporter.task("device level: slots, stays, trips, nights"):
         run_table = session.materialize(
             dev.runs(dev.dominant_zone(obs), period.n_slots, rules.fill_slots),
-            f"runs_{period.label.replace('-', '_')}",
+            f"runs_{tag}",
         )
         night_table = dev.nights(run_table, session.table(period.windows("night")), rules)
-        night_table = session.materialize(night_table, f"nights_{period.label.replace('-', '_')}")
+        night_table = session.materialize(night_table, f"nights_{tag}")
         homes = dev.home_zone(
             night_table, pseudo_devices, inputs.zones.select("zone_id", "region_id")
         )
@@ -102,7 +99,7 @@ def exact_statistics(
                 session.table(period.windows("day")),
                 rules,
             ),
-            f"zonedays_{period.label.replace('-', '_')}",
+            f"zonedays_{tag}",
         )
         tables = agg.DeviceTables(
             runs=run_table,
@@ -124,6 +121,11 @@ def exact_statistics(
             out[name] = _canonical(session.to_arrow(expr))
             task.advance()
     return ExactResult(out, counts, obs, devices.drop_columns(["imsi"]))
+
+
+def _total(session: EngineSession, rows: Any) -> int:
+    value = session.to_arrow(rows.aggregate(total=rows.n.sum())).column("total")[0].as_py()
+    return int(value or 0)
 
 
 def _canonical(table: pa.Table) -> pa.Table:
