@@ -69,6 +69,13 @@ def visitors_by_origin(t: DeviceTables, rules: DeviceRules) -> Any:
     return z.group_by(["zone_id", "day", "origin"]).agg(devices=z.count())
 
 
+def area_visitors_by_origin(t: DeviceTables) -> Any:
+    """Devices visiting the published area per day by origin: those without a home in it."""
+    z = t.zone_days.left_join(t.homes.view(), "pid").select("pid", "day", "origin", "home_zone")
+    visitors = z.filter(z.home_zone.isnull()).select("pid", "day", "origin").distinct()
+    return visitors.group_by(["day", "origin"]).agg(devices=visitors.count())
+
+
 def overnight_by_origin(t: DeviceTables) -> Any:
     """Nights spent away from home, per zone, night (evening's date) and origin."""
     n = t.nights.left_join(t.homes.view(), "pid").select("pid", "night", "zone_id", "home_zone")
@@ -132,6 +139,7 @@ def all_aggregates(
         "presence": presence(t, samples),
         "visitors_by_category": visitors_by_category(t, rules),
         "visitors_by_origin": visitors_by_origin(t, rules),
+        "area_visitors_by_origin": area_visitors_by_origin(t),
         "overnight_by_origin": overnight_by_origin(t),
         "od_matrix": od_matrix(t),
         "od_by_band": od_by_band(t),
