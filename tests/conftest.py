@@ -31,12 +31,3 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Pat
     home = Settings(home=root / "home", duckdb_memory_limit="2GB")
     ingest_directory(home, world.out, now=datetime(2027, 1, 1, tzinfo=UTC))
     return home, world.out
-
-
-def require_service(name: str, reason: str) -> None:
-    """Skip with the reason, or fail in CI where every service must be there."""
-    import os
-
-    if os.environ.get("CI"):
-        pytest.fail(f"{name} is required in CI: {reason}")
-    pytest.skip(f"{name} unavailable: {reason}")

@@ -14,6 +14,7 @@ from typer.exceptions import TyperException
 
 from trustflux import __version__
 from trustflux.cli_console import RichReporter
+from trustflux.cli_statistics import print_release, statistics_app
 from trustflux.config import Settings, load_settings
 from trustflux.errors import TrustfluxError
 
@@ -27,6 +28,7 @@ world_app = typer.Typer(
 register_app = typer.Typer(help="The processing register (privacy as code).", no_args_is_help=True)
 app.add_typer(world_app, name="world")
 app.add_typer(register_app, name="register")
+app.add_typer(statistics_app, name="statistics")
 
 out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
@@ -206,22 +208,32 @@ def register_export(
 def run(
     home: HomeOpt = None,
     register: RegisterOpt = None,
-    subscribers: Annotated[int, typer.Option(help="World size for the embedded default.")] = 2000,
-    days: Annotated[int, typer.Option(help="Days to simulate.")] = 1,
+    subscribers: Annotated[int, typer.Option(help="World size for the embedded default.")] = 50_000,
+    days: Annotated[int, typer.Option(help="Days to simulate (one statistics period).")] = 1,
     seed: Annotated[int, typer.Option(help="World seed.")] = 7,
+    engine: Annotated[str | None, typer.Option(help="duckdb (default) or spark.")] = None,
 ) -> None:
-    """The main job on the embedded default: world -> ingest -> register check -> summary."""
+    """The main job: world -> ingest -> register check -> statistics -> report."""
     from trustflux.pipeline import run_main_job
 
     settings = _settings(home, register)
     result = run_main_job(
-        settings, subscribers=subscribers, days=days, seed=seed, reporter=RichReporter(err)
+        settings,
+        subscribers=subscribers,
+        days=days,
+        seed=seed,
+        engine=engine,
+        reporter=RichReporter(err),
     )
     _print_ingest(result.ingest, settings)
     out.print(
         f"register: {result.purposes} purposes valid; record of processing: {result.record_path}"
     )
     out.print(f"world: {result.world_dir} (ground truth in {result.world_dir / 'truth'})")
+    if result.statistics is not None:
+        print_release(result.statistics)
+    else:
+        out.print(f"statistics: period already released earlier: {result.previous_release}")
 
 
 def main() -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from trustflux.config import Settings
 from trustflux.console import NullReporter, Reporter
 from trustflux.events.ingest import IngestReport, ingest_directory
+from trustflux.mobility.calendar import Period
+from trustflux.mobility.keys import KeyStore
+from trustflux.mobility.pipeline import StatisticsResult, run_statistics
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,8 @@ class MainJobResult:
     ingest: IngestReport
     purposes: int
     record_path: Path
+    statistics: StatisticsResult | None
+    previous_release: Path | None = None
 
 
 def run_main_job(
@@ -26,9 +33,14 @@ def run_main_job(
     subscribers: int,
     days: int,
     seed: int,
+    engine: str | None = None,
     reporter: Reporter | None = None,
 ) -> MainJobResult:
-    """Generate (or reuse) a world under the home, ingest it, check and export the register."""
+    """World (generated once per size and seed) -> ingest -> register -> statistics.
+
+    Running it again reuses the world, ingests nothing new, and does not publish the same
+    period twice (its key is destroyed): it points at the earlier release instead.
+    """
     from trustflux.events.world import generate_world
     from trustflux.register import load_register, write_record
 
@@ -39,4 +51,17 @@ def run_main_job(
         generate_world(world_dir, subscribers=subscribers, days=days, seed=seed, reporter=reporter)
     report = ingest_directory(settings, world_dir, reporter=reporter)
     record = write_record(register, "html", settings.home / "record-of-processing.html")
-    return MainJobResult(world_dir, report, len(register.purposes), record)
+    params = json.loads((world_dir / "world.json").read_text())["parameters"]
+    period = Period(date.fromisoformat(params["start"]), int(params["days"]), settings.slot_minutes)
+    if KeyStore(settings.keys_dir).is_closed(period.label):
+        earlier = sorted(settings.releases_dir.glob(f"flux-{period.label}-*"))
+        return MainJobResult(
+            world_dir,
+            report,
+            len(register.purposes),
+            record,
+            None,
+            earlier[-1] if earlier else None,
+        )
+    stats = run_statistics(settings, period, engine=engine, reporter=reporter)
+    return MainJobResult(world_dir, report, len(register.purposes), record, stats)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from conftest import require_service
 from flux_support import run_exact
+from services import require_service
 from trustflux.config import Settings
 from trustflux.engine.session import ENGINES, EngineSession, open_engine
 from trustflux.mobility.calendar import Period

@@ -45,7 +45,7 @@ class KeyStore:
         path = self.path(period)
         if path.exists():
             return PeriodKey(period, path.read_bytes())
-        if self.path(period).with_suffix(".closed").exists():
+        if self.is_closed(period):
             raise StatisticsError(
                 f"period {period} is closed: its key was destroyed and cannot be recreated"
             )
@@ -56,6 +56,10 @@ class KeyStore:
         with os.fdopen(fd, "wb") as fh:
             fh.write(secret)
         return PeriodKey(period, secret)
+
+    def is_closed(self, period: str) -> bool:
+        """True once the period's key has been destroyed."""
+        return self.path(period).with_suffix(".closed").exists()
 
     def load(self, period: str) -> PeriodKey:
         """An existing key; a missing one is an error (never silently recreated)."""
