@@ -53,6 +53,10 @@ class EngineSession:
             return self.con.create_table(name, expr, temp=True)
         return self.con.create_table(name, expr, overwrite=True)
 
+    def write_parquet(self, expr: Any, path: Path) -> None:
+        """Write an engine table to Parquet (a file on DuckDB, a folder of parts on Spark)."""
+        self.con.to_parquet(expr, str(path))
+
     def to_arrow(self, expr: Any) -> pa.Table:
         return expr.to_pyarrow()
 
