@@ -89,6 +89,11 @@ def run_statistics(
     files = _store_files(settings)
     keys = KeyStore(settings.keys_dir)
     zone_dir = settings.statistics_dir / period.label
+    if keys.is_closed(period.label):
+        raise StatisticsError(
+            f"period {period.label} is closed: it was released and its key destroyed, so it "
+            "cannot be released again (that would spend its privacy budget twice)"
+        )
     if zone_dir.exists() and not keys.path(period.label).exists():
         raise StatisticsError(
             f"the key of period {period.label} is missing from {settings.keys_dir} while its "
