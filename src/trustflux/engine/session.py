@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import ibis
+import ibis.expr.datatypes as dt
 import pyarrow as pa
 
 from trustflux.config import Settings
@@ -22,6 +23,15 @@ EngineName = Literal["duckdb", "spark"]
 ENGINES: tuple[EngineName, ...] = ("duckdb", "spark")
 
 
+@ibis.udf.scalar.builtin(name="epoch")
+def _duckdb_epoch(ts: dt.Timestamp(timezone="UTC")) -> dt.float64:  # type: ignore[valid-type,empty-body]
+    """DuckDB's own epoch(): seconds since 1970 of a UTC timestamp, without a time-zone cast."""
+
+
+def _portable_epoch(ts: Any) -> Any:
+    return ts.epoch_seconds()
+
+
 @dataclass
 class EngineSession:
     """An open Ibis backend plus the few operations stages need from it."""
@@ -30,6 +40,17 @@ class EngineSession:
     con: Any
     _spark: Any = None
     _views: int = 0
+
+    def epoch_seconds(self, ts: Any) -> Any:
+        """Seconds since 1970 (integer) of a UTC timestamp column.
+
+        Ibis compiles ``epoch_seconds`` for DuckDB through a cast to a zone-less timestamp,
+        which costs a time-zone conversion per row; DuckDB's ``epoch`` reads the instant as is.
+        The choice is a fact about the engine, kept here so stages stay engine-neutral.
+        """
+        if self.name == "duckdb":
+            return _duckdb_epoch(ts).floor().cast("int64")
+        return _portable_epoch(ts).cast("int64")
 
     def read_parquet(self, paths: Sequence[Path]) -> Any:
         """One table over several Parquet files (all with the same schema)."""

@@ -56,21 +56,22 @@ def runs(dominant: Any, n_slots: int, fill_slots: int) -> Any:
     ``fill_slots`` slots; beyond that its whereabouts are unknown and a new run begins.
     """
     w = ibis.window(group_by=dominant.pid, order_by=dominant.slot)
+    reach = 1 + fill_slots
     nxt = dominant.slot.lead().over(w).fill_null(n_slots)
-    seg = dominant.mutate(end=ibis.least(nxt, dominant.slot + 1 + fill_slots, n_slots))
-    w2 = ibis.window(group_by=seg.pid, order_by=seg.slot)
-    prev_zone = seg.zone_id.lag().over(w2)
-    prev_end = seg.end.lag().over(w2)
-    flagged = seg.mutate(
+    prev_slot = dominant.slot.lag().over(w)
+    prev_zone = dominant.zone_id.lag().over(w)
+    # The previous row reached up to min(this slot, its slot + reach): a gap means a new run.
+    seg = dominant.mutate(
+        end=ibis.least(nxt, dominant.slot + reach, n_slots),
         _new=ibis.cases(
             (prev_zone.isnull(), 1),
-            (prev_zone != seg.zone_id, 1),
-            (prev_end != seg.slot, 1),
+            (prev_zone != dominant.zone_id, 1),
+            (prev_slot + reach < dominant.slot, 1),
             else_=0,
-        )
+        ),
     )
-    cw = ibis.cumulative_window(group_by=flagged.pid, order_by=flagged.slot)
-    numbered = flagged.mutate(run=flagged._new.sum().over(cw))
+    cw = ibis.cumulative_window(group_by=seg.pid, order_by=seg.slot)
+    numbered = seg.mutate(run=seg._new.sum().over(cw))
     return numbered.group_by(["pid", "run"]).agg(
         zone_id=numbered.zone_id.max(), start=numbered.slot.min(), end=numbered.end.max()
     )

@@ -61,7 +61,12 @@ def exact_statistics(
     with reporter.task("opt-out and pseudonymise"):
         rows = session.materialize(
             located(
-                inputs.events, inputs.cells, period.start_utc, period.slot_seconds, period.n_slots
+                inputs.events,
+                inputs.cells,
+                period.start_utc,
+                period.slot_seconds,
+                period.n_slots,
+                session.epoch_seconds,
             ),
             f"located_{tag}",
         )

@@ -7,7 +7,7 @@ of (imsi, pid, origin_kind, origin). Everything after this stage sees only ``pid
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -77,7 +77,14 @@ def imsi_number(imsi: Any) -> Any:
     return imsi.cast("int64")
 
 
-def located(events: Any, cells: Any, start: datetime, slot_s: int, n_slots: int) -> Any:
+def located(
+    events: Any,
+    cells: Any,
+    start: datetime,
+    slot_s: int,
+    n_slots: int,
+    epoch_seconds: Callable[[Any], Any] = lambda ts: ts.epoch_seconds(),
+) -> Any:
     """(imsi, slot, zone_id, n, last_ts): events of the period per device, slot and zone.
 
     One pass over the events; everything downstream works on this far smaller table. It still
@@ -88,7 +95,7 @@ def located(events: Any, cells: Any, start: datetime, slot_s: int, n_slots: int)
     end = start + timedelta(seconds=n_slots * slot_s)
     in_period = events.filter((events.ts >= start) & (events.ts < end))
     start_s = int(start.timestamp())
-    slot = ((in_period.ts.epoch_seconds() - start_s) / slot_s).floor().cast("int64")
+    slot = ((epoch_seconds(in_period.ts) - start_s) / slot_s).floor().cast("int64")
     joined = in_period.join(
         cells.select("area_code", "cell_id", "zone_id"), ["area_code", "cell_id"]
     ).select(imsi=imsi_number(in_period.imsi), ts=in_period.ts, zone_id="zone_id", slot=slot)
