@@ -23,7 +23,7 @@ EngineName = Literal["duckdb", "spark"]
 ENGINES: tuple[EngineName, ...] = ("duckdb", "spark")
 
 
-@ibis.udf.scalar.builtin(name="epoch")
+@ibis.udf.scalar.builtin(name="epoch")  # type: ignore[untyped-decorator]
 def _duckdb_epoch(ts: dt.Timestamp(timezone="UTC")) -> dt.float64:  # type: ignore[valid-type,empty-body]
     """DuckDB's own epoch(): seconds since 1970 of a UTC timestamp, without a time-zone cast."""
 
