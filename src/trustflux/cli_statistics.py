@@ -66,8 +66,8 @@ def print_release(result: object) -> None:
     """What a user needs after a release: where it is and what it spent."""
     meta = result.metadata  # type: ignore[attr-defined]
     privacy = meta["privacy"]
-    out.print(f"release: {result.release_dir}")  # type: ignore[attr-defined]
-    out.print(f"report:  {result.report}")  # type: ignore[attr-defined]
+    out.print(f"release: {result.release_dir.resolve()}")  # type: ignore[attr-defined]
+    out.print(f"report:  {result.report.resolve()}")  # type: ignore[attr-defined]
     out.print(
         f"privacy: epsilon {privacy['epsilon']:.3f}, delta {privacy['delta']:g} per device-day "
         f"(rho {privacy['rho']:.5f}); counts below k={privacy['k']} or the noise threshold "
