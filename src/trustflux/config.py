@@ -83,7 +83,16 @@ class Settings(BaseSettings):
     )
     min_stay_minutes: int = Field(default=30, ge=1, description="Shortest stay in a zone.")
     max_fill_minutes: int = Field(
-        default=240, ge=0, description="A device is assumed to stay where last seen this long."
+        default=120,
+        ge=0,
+        description="After its last sighting in a zone (before a sighting elsewhere, or at the "
+        "end of its data), a device is assumed to stay there this long.",
+    )
+    max_bridge_minutes: int = Field(
+        default=720,
+        ge=0,
+        description="Two sightings in the same zone at most this far apart: the device is "
+        "assumed to have stayed there in between (e.g. a phone quiet at home overnight).",
     )
     stats_retention_hours: int = Field(
         default=24, ge=0, description="Pseudonymised rows are deleted this long after release."
@@ -96,6 +105,67 @@ class Settings(BaseSettings):
     roamer_capture_rate: float = Field(
         default=0.3, gt=0, le=1, description="Share of foreign visitors roaming on our network."
     )
+
+    # -- operations (billing, fraud, network, offers, gateway diagnostics) --------------------
+    operations_dir: Path | None = Field(
+        default=None,
+        description="Outputs of the operations jobs and their run records "
+        "(default <home>/operations).",
+    )
+    home_plmn: str = Field(
+        default="20801",
+        pattern=r"^\d{5,6}$",
+        description="MCC+MNC of the operator: IMSIs starting with it are own subscribers, the "
+        "others inbound roamers; cells with another MCC are visited networks (roaming).",
+    )
+    home_country_code: str = Field(
+        default="33",
+        pattern=r"^\d{1,3}$",
+        description="E.164 country code of the home country (national vs international calls).",
+    )
+    local_timezone: str = Field(
+        default="Europe/Paris", description="Time zone of billing months and local days."
+    )
+    tariff_file: Path | None = Field(
+        default=None, description="Tariff table (CSV); default: the one shipped in the package."
+    )
+    offer_catalogue: Path | None = Field(
+        default=None, description="Offer catalogue (YAML); default: the one shipped."
+    )
+    network_epsilon: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        description="Epsilon per device-day of one network-optimisation run (distinct devices).",
+    )
+    network_epsilon_allowance: float = Field(
+        default=3.0,
+        gt=0,
+        le=20,
+        description="Total epsilon per device-day that network runs over the same day may spend.",
+    )
+    network_max_cell_hours: int = Field(
+        default=24,
+        ge=1,
+        le=240,
+        description="Contribution bound: (cell, hour) pairs one device-day may count in.",
+    )
+    mqtt_url: str = Field(
+        default="mqtt://127.0.0.1:1883", description="Broker the telemetry subscriber reads."
+    )
+    mqtt_topic_prefix: str = Field(
+        default="trustflux/gateways",
+        description="Telemetry topics are <prefix>/<gateway_id>/telemetry.",
+    )
+    mqtt_qos: int = Field(default=1, ge=0, le=2, description="QoS of the telemetry subscription.")
+    telemetry_batch_rows: int = Field(
+        default=200_000, ge=1, description="Telemetry values buffered before a Parquet part."
+    )
+
+    @property
+    def ops_dir(self) -> Path:
+        """Where the operations jobs write (see ``operations_dir``)."""
+        return self.operations_dir if self.operations_dir is not None else self.home / "operations"
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

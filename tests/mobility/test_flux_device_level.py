@@ -116,3 +116,46 @@ def test_a_period_without_events_is_an_error(tmp_path: Path) -> None:
     settings = ingest_scenario(day_scenario(), tmp_path)
     with pytest.raises(StatisticsError, match="no events in period 2026-04-01"):
         run_exact(settings, Period(date(2026, 4, 1), 1))
+
+
+def rules_scenario() -> Scenario:
+    """Cases the fill rules used to get wrong (found by the accuracy study)."""
+    commuter, passer, sleeper = own_imsi(5), own_imsi(6), own_imsi(7)
+    events = (
+        # A commuter from region R02 works in Z2 until 18:00, then goes home outside the area.
+        every(commuter, 2, local(DAY, 9), local(DAY, 18))
+        # A resident of Z1 passes through Z3 once at 14:05, seen in Z1 again from 14:40.
+        + every(passer, 1, local(DAY, 0), local(DAY, 14))
+        + [seen(passer, 3, local(DAY, 14, 5))]
+        + every(passer, 1, local(DAY, 14, 40), local(DAY, 23, 59))
+        # A resident of Z1 whose phone is quiet from 21:00 to 07:00.
+        + every(sleeper, 1, local(DAY, 7), local(DAY, 21))
+        + [seen(sleeper, 1, local(DAY, 23, 50))]
+    )
+    subs = [subscriber(5, region="R02", zone="Z3"), subscriber(6), subscriber(7)]
+    return Scenario(events, subs)
+
+
+@pytest.fixture(scope="module")
+def rules_result(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    settings = ingest_scenario(rules_scenario(), tmp_path_factory.mktemp("rules"))
+    return run_exact(settings, Period(DAY, 1))
+
+
+def test_out_of_area_commuter_is_a_usual_visitor_without_a_night(rules_result) -> None:  # type: ignore[no-untyped-def]
+    cat = rules_result.aggregates["visitors_by_category"]
+    assert rows(cat, zone_id="Z2", category="usual_visitor")[0]["devices"] == 1
+    assert rules_result.aggregates["overnight_by_origin"].num_rows == 0
+
+
+def test_one_sighting_between_two_others_is_in_transit(rules_result) -> None:  # type: ignore[no-untyped-def]
+    cat = rules_result.aggregates["visitors_by_category"]
+    assert rows(cat, zone_id="Z3", category="in_transit")[0]["devices"] == 1
+    assert not rows(cat, zone_id="Z3", category="excursionist")
+
+
+def test_quiet_phone_between_two_sightings_at_home_stays_present(rules_result) -> None:  # type: ignore[no-untyped-def]
+    presence = rules_result.aggregates["presence"]
+    at_22 = local(DAY, 22, 30)
+    here = rows(presence, zone_id="Z1", slot_start=at_22, origin_kind="domestic")
+    assert here and here[0]["devices"] == 2  # the passer-by (seen) and the quiet sleeper

@@ -26,13 +26,18 @@ class DeviceRules:
 
     slot_minutes: int = 30
     min_stay_minutes: int = 30
-    max_fill_minutes: int = 240
+    max_fill_minutes: int = 120
+    max_bridge_minutes: int = 720
     max_zones_per_day: int = 4
     max_trips_per_day: int = 6
 
     @property
     def fill_slots(self) -> int:
         return self.max_fill_minutes // self.slot_minutes
+
+    @property
+    def bridge_slots(self) -> int:
+        return self.max_bridge_minutes // self.slot_minutes
 
     @property
     def min_night_slots(self) -> int:
@@ -49,24 +54,31 @@ def dominant_zone(obs: Any) -> Any:
     return ranked.filter(ranked._r == 0).select("pid", "slot", "zone_id")
 
 
-def runs(dominant: Any, n_slots: int, fill_slots: int) -> Any:
+def runs(dominant: Any, n_slots: int, fill_slots: int, bridge_slots: int = 0) -> Any:
     """(pid, run, zone_id, start, end): maximal stretches of slots spent in one zone.
 
-    A device is taken to stay where it was last seen until its next observation, for at most
-    ``fill_slots`` slots; beyond that its whereabouts are unknown and a new run begins.
+    Between two sightings in the same zone at most ``bridge_slots`` apart, the device is taken
+    to have stayed there (a phone quiet at home overnight). Otherwise it is taken to stay where
+    last seen for at most ``fill_slots`` slots; beyond that its whereabouts are unknown and a
+    new run begins.
     """
     w = ibis.window(group_by=dominant.pid, order_by=dominant.slot)
     reach = 1 + fill_slots
-    nxt = dominant.slot.lead().over(w).fill_null(n_slots)
+    nxt = dominant.slot.lead().over(w)
+    next_zone = dominant.zone_id.lead().over(w)
     prev_slot = dominant.slot.lag().over(w)
     prev_zone = dominant.zone_id.lag().over(w)
-    # The previous row reached up to min(this slot, its slot + reach): a gap means a new run.
+    bridged = (next_zone == dominant.zone_id) & (nxt - dominant.slot <= bridge_slots)
+    end = ibis.cases(
+        (bridged, nxt),
+        else_=ibis.least(nxt.fill_null(n_slots), dominant.slot + reach, n_slots),
+    )
     seg = dominant.mutate(
-        end=ibis.least(nxt, dominant.slot + reach, n_slots),
+        end=end,
         _new=ibis.cases(
             (prev_zone.isnull(), 1),
             (prev_zone != dominant.zone_id, 1),
-            (prev_slot + reach < dominant.slot, 1),
+            (dominant.slot - prev_slot > ibis.greatest(reach, bridge_slots), 1),
             else_=0,
         ),
     )
@@ -85,10 +97,23 @@ def overlap_slots(run_table: Any, windows: Any, key: str) -> Any:
     return joined.group_by(["pid", key, "zone_id"]).agg(slots=inside.sum())
 
 
-def nights(run_table: Any, night_windows: Any, rules: DeviceRules) -> Any:
-    """(pid, night, zone_id): where each device spent each night (evening's date)."""
+def nights(run_table: Any, night_windows: Any, obs: Any, calendar: Any, rules: DeviceRules) -> Any:
+    """(pid, night, zone_id): where each device spent each night (evening's date).
+
+    Only zones where the device was actually seen during that night count: a device last seen
+    at work in the evening and silent afterwards (gone home outside the area) is not given a
+    night at work by the fill rule.
+    """
     per_zone = overlap_slots(run_table, night_windows, "night")
     per_zone = per_zone.filter(per_zone.slots >= rules.min_night_slots)
+    seen_at_night = (
+        obs.join(calendar.filter(calendar.night_of.notnull()), "slot")
+        .select("pid", "zone_id", night=calendar.night_of)
+        .distinct()
+    )
+    per_zone = per_zone.join(seen_at_night, ["pid", "night", "zone_id"]).select(
+        "pid", "night", "zone_id", "slots"
+    )
     w = ibis.window(
         group_by=[per_zone.pid, per_zone.night],
         order_by=[ibis.desc(per_zone.slots), per_zone.zone_id],
@@ -133,8 +158,9 @@ def zone_days(
 
     ``rank`` orders a device-day's zones by time spent; contribution bounds keep the first L.
     """
-    seen = (
-        obs.join(calendar.select("slot", "day"), "slot").select("pid", "day", "zone_id").distinct()
+    sightings = obs.join(calendar.select("slot", "day"), "slot")
+    seen = sightings.group_by(["pid", "day", "zone_id"]).agg(
+        span_s=sightings.last_s.max() - sightings.first_s.min()
     )
     stayed = overlap_slots(run_table, day_windows, "day").view()
     both = seen.outer_join(stayed, ["pid", "day", "zone_id"])
@@ -143,6 +169,7 @@ def zone_days(
         day=ibis.coalesce(both.day, both.day_right),
         zone_id=ibis.coalesce(both.zone_id, both.zone_id_right),
         minutes=both.slots.fill_null(0) * rules.slot_minutes,
+        span_s=both.span_s.fill_null(0),
     ).view()  # Ibis 12 cannot extend a join chain whose projection coalesces both sides
     slept = night_table.select("pid", "zone_id", night_day=night_table.night)
     # A night counts for the day before it (evening) and the day after it (morning).
@@ -151,7 +178,7 @@ def zone_days(
     )
     slept_flag = slept_days.select("pid", "day", "zone_id").distinct().mutate(slept=True)
     workdays = calendar.select("day", "workday").distinct()
-    cols = ["pid", "day", "zone_id", "minutes"]
+    cols = ["pid", "day", "zone_id", "minutes", "span_s"]
     # Tables derived from the same runs are joined through views (Ibis self-join rule).
     t = both.left_join(slept_flag.view(), ["pid", "day", "zone_id"]).select(*cols, "slept")
     t = t.left_join(homes.view(), "pid").select(*cols, "slept", "home_zone")
@@ -161,14 +188,19 @@ def zone_days(
     usual = (
         t.workday
         & (t.minutes >= USUAL_VISIT_MINUTES)
-        & t.home_zone.notnull()
         & (t.origin_kind == "domestic")
+        & (t.home_zone.notnull() | (t.origin != UNKNOWN))
+    )
+    # One slot filled from a single sighting is not a stay: a stay needs more than one slot,
+    # or sightings in the zone at least min_stay apart.
+    stayed = (t.minutes > rules.slot_minutes) | (
+        (t.minutes >= rules.min_stay_minutes) & (t.span_s >= rules.min_stay_minutes * 60)
     )
     category = ibis.cases(
         (resident, "resident"),
         (tourist, "tourist"),
         (usual, "usual_visitor"),
-        (t.minutes >= rules.min_stay_minutes, "excursionist"),
+        (stayed, "excursionist"),
         else_="in_transit",
     )
     t = t.mutate(category=category)

@@ -85,10 +85,12 @@ def exact_statistics(
     calendar = session.table(period.calendar())
     with reporter.task("device level: slots, stays, trips, nights"):
         run_table = session.materialize(
-            dev.runs(dev.dominant_zone(obs), period.n_slots, rules.fill_slots),
+            dev.runs(dev.dominant_zone(obs), period.n_slots, rules.fill_slots, rules.bridge_slots),
             f"runs_{tag}",
         )
-        night_table = dev.nights(run_table, session.table(period.windows("night")), rules)
+        night_table = dev.nights(
+            run_table, session.table(period.windows("night")), obs, calendar, rules
+        )
         night_table = session.materialize(night_table, f"nights_{tag}")
         homes = dev.home_zone(
             night_table, pseudo_devices, inputs.zones.select("zone_id", "region_id")

@@ -51,6 +51,7 @@ def device_rules(settings: Settings) -> DeviceRules:
         slot_minutes=settings.slot_minutes,
         min_stay_minutes=settings.min_stay_minutes,
         max_fill_minutes=settings.max_fill_minutes,
+        max_bridge_minutes=settings.max_bridge_minutes,
         max_zones_per_day=settings.max_zones_per_day,
         max_trips_per_day=settings.max_trips_per_day,
     )
@@ -239,7 +240,8 @@ def _protect_and_extrapolate(
         bounds=ContributionBounds(
             max_zones_per_day=settings.max_zones_per_day,
             max_trips_per_day=settings.max_trips_per_day,
-            max_fill_minutes=settings.max_fill_minutes,
+            # a day's last sighting can reach into the next day by the longer of the two
+            max_fill_minutes=max(settings.max_fill_minutes, settings.max_bridge_minutes),
         ),
     )
     indicators = {k: v for k, v in exact.aggregates.items() if k != "subscribers_by_zone"}

@@ -85,7 +85,8 @@ def located(
     n_slots: int,
     epoch_seconds: Callable[[Any], Any] = lambda ts: ts.epoch_seconds(),
 ) -> Any:
-    """(imsi, slot, zone_id, n, last_ts): events of the period per device, slot and zone.
+    """(imsi, slot, zone_id, n, last_ts, first_s, last_s): events of the period per device,
+    slot and zone (first and last sighting in epoch seconds).
 
     One pass over the events; everything downstream works on this far smaller table. It still
     holds the IMSI, so it lives only inside the engine and is never written anywhere. The
@@ -95,16 +96,20 @@ def located(
     end = start + timedelta(seconds=n_slots * slot_s)
     in_period = events.filter((events.ts >= start) & (events.ts < end))
     start_s = int(start.timestamp())
-    slot = ((epoch_seconds(in_period.ts) - start_s) / slot_s).floor().cast("int64")
+    epoch = epoch_seconds(in_period.ts)
+    slot = ((epoch - start_s) / slot_s).floor().cast("int64")
     joined = in_period.join(
         cells.select("area_code", "cell_id", "zone_id"), ["area_code", "cell_id"]
-    ).select(imsi=imsi_number(in_period.imsi), ts=in_period.ts, zone_id="zone_id", slot=slot)
+    ).select(
+        imsi=imsi_number(in_period.imsi), ts=in_period.ts, zone_id="zone_id", slot=slot, s=epoch
+    )
     return joined.group_by(["imsi", "slot", "zone_id"]).agg(
-        n=joined.count(), last_ts=joined.ts.max()
+        n=joined.count(), last_ts=joined.ts.max(), first_s=joined.s.min(), last_s=joined.s.max()
     )
 
 
 def observations(located_rows: Any, devices: Any) -> Any:
-    """Pseudonymised observations (pid, slot, zone_id, n, last_ts): the IMSI is dropped here."""
+    """Pseudonymised observations (pid, slot, zone_id, n, last_ts, first_s, last_s): the IMSI is
+    dropped here."""
     keyed = located_rows.join(devices.select("imsi", "pid"), "imsi")
-    return keyed.select("pid", "slot", "zone_id", "n", "last_ts")
+    return keyed.select("pid", "slot", "zone_id", "n", "last_ts", "first_s", "last_s")
