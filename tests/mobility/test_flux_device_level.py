@@ -159,3 +159,12 @@ def test_quiet_phone_between_two_sightings_at_home_stays_present(rules_result) -
     at_22 = local(DAY, 22, 30)
     here = rows(presence, zone_id="Z1", slot_start=at_22, origin_kind="domestic")
     assert here and here[0]["devices"] == 2  # the passer-by (seen) and the quiet sleeper
+
+
+def test_quiet_phone_before_its_first_morning_sighting_was_home(rules_result) -> None:  # type: ignore[no-untyped-def]
+    """First seen at 07:00 in the zone where it spends the evening: present there at 03:00."""
+    presence = rules_result.aggregates["presence"]
+    at_3 = local(DAY, 3)
+    here = rows(presence, zone_id="Z1", slot_start=at_3, origin_kind="domestic")
+    assert here and here[0]["devices"] == 2  # the passer-by (seen) and the sleeper (back-filled)
+    assert not rows(presence, zone_id="Z2", slot_start=at_3)  # the commuter was not there yet

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import ibis
@@ -87,6 +88,31 @@ def runs(dominant: Any, n_slots: int, fill_slots: int, bridge_slots: int = 0) ->
     return numbered.group_by(["pid", "run"]).agg(
         zone_id=numbered.zone_id.max(), start=numbered.slot.min(), end=numbered.end.max()
     )
+
+
+def backfill_first_morning(
+    run_table: Any, night_table: Any, first_night: date, bridge_slots: int
+) -> Any:
+    """Runs where a device's first run of the period starts at slot 0 when it is first seen,
+    within ``bridge_slots`` of the start, in the zone where it spends that evening's night.
+
+    A phone quiet overnight has no sighting before the period's first morning; seen at home in
+    the morning and back home at night, it was most likely home since midnight. A visitor
+    arriving during the day has no night there (or not on that evening) and is not moved.
+    """
+    w = ibis.window(group_by=run_table.pid, order_by=run_table.start)
+    ranked = run_table.mutate(_first=ibis.row_number().over(w) == 0)
+    home = night_table.filter(night_table.night == first_night).select(
+        "pid", "zone_id", _slept=ibis.literal(True)
+    )
+    joined = ranked.left_join(home.view(), ["pid", "zone_id"]).select(
+        "pid", "run", "zone_id", "start", "end", "_first", "_slept"
+    )
+    start = ibis.cases(
+        (joined._first & joined._slept.notnull() & (joined.start <= bridge_slots), 0),
+        else_=joined.start,
+    )
+    return joined.select("pid", "run", "zone_id", "end", start=start)
 
 
 def overlap_slots(run_table: Any, windows: Any, key: str) -> Any:

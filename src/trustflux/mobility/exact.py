@@ -84,14 +84,20 @@ def exact_statistics(
     counts["devices"] = devices.num_rows
     calendar = session.table(period.calendar())
     with reporter.task("device level: slots, stays, trips, nights"):
-        run_table = session.materialize(
+        first_runs = session.materialize(
             dev.runs(dev.dominant_zone(obs), period.n_slots, rules.fill_slots, rules.bridge_slots),
+            f"runs0_{tag}",
+        )
+        night_table = session.materialize(
+            dev.nights(first_runs, session.table(period.windows("night")), obs, calendar, rules),
+            f"nights_{tag}",
+        )
+        run_table = session.materialize(
+            dev.backfill_first_morning(
+                first_runs, night_table, period.start, rules.bridge_slots
+            ).select("pid", "run", "zone_id", "start", "end"),
             f"runs_{tag}",
         )
-        night_table = dev.nights(
-            run_table, session.table(period.windows("night")), obs, calendar, rules
-        )
-        night_table = session.materialize(night_table, f"nights_{tag}")
         homes = dev.home_zone(
             night_table, pseudo_devices, inputs.zones.select("zone_id", "region_id")
         )
