@@ -139,6 +139,7 @@ def run_exact(
     key: PeriodKey | None = None,
     presence_slot_minutes: int = 30,
     regions: Sequence[str] = REGIONS,
+    buckets: int = 1,
 ) -> ExactResult:
     """Stages 1-4 on the store of ``settings``."""
     with Store(settings) as store:
@@ -157,6 +158,7 @@ def run_exact(
             DeviceRules(),
             presence_slot_minutes,
             regions,
+            buckets=buckets,
         )
     finally:
         if not isinstance(engine, EngineSession):

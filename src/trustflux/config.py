@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     stats_retention_hours: int = Field(
         default=24, ge=0, description="Pseudonymised rows are deleted this long after release."
     )
+    events_per_bucket: int = Field(
+        default=25_000_000,
+        ge=100_000,
+        description="The statistics job handles devices in buckets of about this many events, "
+        "so each bucket's work fits in memory (results are exactly those of one pass).",
+    )
     max_zones_per_day: int = Field(default=4, ge=1, description="Contribution bound (zones).")
     max_trips_per_day: int = Field(default=6, ge=1, description="Contribution bound (trips).")
     k_threshold: int = Field(default=20, ge=0, description="Noisy counts below k are suppressed.")

@@ -102,7 +102,7 @@ def test_statistics_zone_keeps_pseudonyms_only_until_retention_ends(
 ) -> None:
     settings, _ = released
     zone = settings.statistics_dir / PERIOD.label
-    observations = pq.read_table(zone / "observations.parquet")
+    observations = pq.read_table(zone / "observations")
     assert "imsi" not in observations.column_names and "pid" in observations.column_names
     assert not list(zone.glob("*.key")) and not list(settings.statistics_dir.rglob("*.key"))
     info = json.loads((zone / "retention.json").read_text())
@@ -134,3 +134,18 @@ def test_period_without_data_stops_without_release(
 def test_nothing_ingested_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StatisticsError, match="nothing ingested yet"):
         run_statistics(Settings(home=tmp_path / "empty"), PERIOD)
+
+
+def test_device_buckets_give_exactly_the_single_pass_aggregates(
+    small_world: tuple[Settings, Path],
+) -> None:
+    """Bucketing by IMSI keeps each bucket in memory and changes no count."""
+    from flux_support import run_exact
+
+    settings, _ = small_world
+    period = Period(date(2026, 3, 2), 2)
+    one = run_exact(settings, period, buckets=1, regions=("R01", "R02", "R03"))
+    three = run_exact(settings, period, buckets=3, regions=("R01", "R02", "R03"))
+    assert one.counts == three.counts
+    for name, table in one.aggregates.items():
+        assert table.equals(three.aggregates[name]), name

@@ -7,7 +7,7 @@ between engines are data here (names, how to start), never branches in the stage
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ class EngineSession:
     con: Any
     _spark: Any = None
     _views: int = 0
+    _made: list[str] = field(default_factory=list)
 
     def epoch_seconds(self, ts: Any) -> Any:
         """Seconds since 1970 (integer) of a UTC timestamp column.
@@ -70,9 +71,16 @@ class EngineSession:
 
     def materialize(self, expr: Any, name: str) -> Any:
         """Compute ``expr`` once and keep it for several downstream uses."""
+        self._made.append(name)
         if self.name == "duckdb":
             return self.con.create_table(name, expr, temp=True)
         return self.con.create_table(name, expr, overwrite=True)
+
+    def forget(self, suffix: str) -> None:
+        """Drop the tables this session materialised whose names end with ``suffix``."""
+        for name in [n for n in self._made if n.endswith(suffix)]:
+            self.con.drop_table(name, force=True)
+            self._made.remove(name)
 
     def write_parquet(self, expr: Any, path: Path) -> None:
         """Write an engine table to Parquet (a file on DuckDB, a folder of parts on Spark)."""

@@ -6,8 +6,8 @@ anything but public keys, and the only per-device output is pseudonymous.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyarrow as pa
@@ -20,7 +20,7 @@ from trustflux.mobility import device as dev
 from trustflux.mobility.calendar import Period
 from trustflux.mobility.keys import PeriodKey
 from trustflux.mobility.optout import drop_objectors
-from trustflux.mobility.pseudonymise import device_map, located, observations
+from trustflux.mobility.pseudonymise import device_map, imsi_number, located, observations
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,10 @@ class ExactResult:
     devices: pa.Table | None = None
 
 
+Keep = Callable[[EngineSession, Any, int], None]
+"""Called with each bucket's pseudonymised observations (to keep them for the retention)."""
+
+
 def exact_statistics(
     session: EngineSession,
     inputs: Inputs,
@@ -53,86 +57,143 @@ def exact_statistics(
     presence_slot_minutes: int,
     public_regions: Collection[str],
     reporter: Reporter | None = None,
+    buckets: int = 1,
+    keep: Keep | None = None,
 ) -> ExactResult:
-    """Run stages 1-4 and collect the aggregates (small) as Arrow tables."""
+    """Run stages 1-4 and collect the aggregates (small) as Arrow tables.
+
+    Devices are processed in ``buckets`` disjoint groups (by IMSI number modulo the count):
+    everything before aggregation is per device, and every aggregate counts each device in one
+    bucket only, so summing the buckets' counts gives exactly the single-pass result while each
+    bucket fits in memory.
+    """
     reporter = reporter or NullReporter()
-    tag = period.label.replace("-", "_")
-    counts: dict[str, int] = {}
-    with reporter.task("opt-out and pseudonymise"):
-        rows = session.materialize(
-            located(
-                inputs.events,
-                inputs.cells,
-                period.start_utc,
-                period.slot_seconds,
-                period.n_slots,
-                session.epoch_seconds,
-            ),
-            f"located_{tag}",
-        )
-        kept = drop_objectors(rows, inputs.subscribers, inputs.objectors)
-        counts["events_in_period"] = _total(session, rows)
-        counts["events_kept"] = _total(session, kept)
-        if counts["events_kept"] == 0:
-            raise StatisticsError(
-                f"no events in period {period.label} ({period.start_utc:%Y-%m-%d %H:%M} to "
-                f"{period.end_utc:%Y-%m-%d %H:%M} UTC): nothing to publish"
+    parts: list[ExactResult] = []
+    with reporter.task(f"statistics stages 1-4 ({buckets} bucket(s))", total=buckets) as task:
+        for b in range(buckets):
+            events = inputs.events
+            if buckets > 1:
+                events = events.filter(imsi_number(events.imsi) % buckets == b)
+            tag = f"{period.label}_{b}".replace("-", "_")
+            part = _one_bucket(
+                session,
+                replace(inputs, events=events),
+                period,
+                key,
+                rules,
+                presence_slot_minutes,
+                public_regions,
+                tag,
             )
-        devices = device_map(session, kept, inputs.subscribers, key, public_regions)
-        obs = session.materialize(observations(kept, session.table(devices)), f"obs_{tag}")
-        pseudo_devices = session.table(devices.drop_columns(["imsi"]))
+            if part is not None:
+                if keep is not None:
+                    keep(session, part.observations, b)
+                part.observations = None
+                parts.append(part)
+            session.forget(tag)
+            task.advance()
+    counts = {
+        k: sum(p.counts.get(k, 0) for p in parts)
+        for k in ("events_in_period", "events_kept", "devices")
+    }
+    if counts["events_kept"] == 0:
+        raise StatisticsError(
+            f"no events in period {period.label} ({period.start_utc:%Y-%m-%d %H:%M} to "
+            f"{period.end_utc:%Y-%m-%d %H:%M} UTC): nothing to publish"
+        )
+    names = [n for n in parts[0].aggregates]
+    merged = {n: _sum_parts([p.aggregates[n] for p in parts]) for n in names}
+    devices = pa.concat_tables([p.devices for p in parts if p.devices is not None])
+    return ExactResult(merged, counts, None, devices)
+
+
+def _sum_parts(tables: list[pa.Table]) -> pa.Table:
+    """Add up one indicator's counts over buckets (same keys, count column last)."""
+    if len(tables) == 1:
+        return tables[0]
+    table = pa.concat_tables(tables)
+    value = table.column_names[-1]
+    keys = table.column_names[:-1]
+    summed = table.group_by(keys).aggregate([(value, "sum")])
+    return _canonical(summed.rename_columns([*keys, value]))
+
+
+def _one_bucket(
+    session: EngineSession,
+    inputs: Inputs,
+    period: Period,
+    key: PeriodKey,
+    rules: dev.DeviceRules,
+    presence_slot_minutes: int,
+    public_regions: Collection[str],
+    tag: str,
+) -> ExactResult | None:
+    """Stages 1-4 for the devices of one bucket; None when the bucket has no events kept."""
+    counts: dict[str, int] = {}
+    rows = session.materialize(
+        located(
+            inputs.events,
+            inputs.cells,
+            period.start_utc,
+            period.slot_seconds,
+            period.n_slots,
+            session.epoch_seconds,
+        ),
+        f"located_{tag}",
+    )
+    kept = drop_objectors(rows, inputs.subscribers, inputs.objectors)
+    counts["events_in_period"] = _total(session, rows)
+    counts["events_kept"] = _total(session, kept)
+    if counts["events_kept"] == 0:
+        return None
+    devices = device_map(session, kept, inputs.subscribers, key, public_regions)
+    obs = session.materialize(observations(kept, session.table(devices)), f"obs_{tag}")
+    pseudo_devices = session.table(devices.drop_columns(["imsi"]))
     counts["devices"] = devices.num_rows
     calendar = session.table(period.calendar())
-    with reporter.task("device level: slots, stays, trips, nights"):
-        first_runs = session.materialize(
-            dev.runs(dev.dominant_zone(obs), period.n_slots, rules.fill_slots, rules.bridge_slots),
-            f"runs0_{tag}",
-        )
-        night_table = session.materialize(
-            dev.nights(first_runs, session.table(period.windows("night")), obs, calendar, rules),
-            f"nights_{tag}",
-        )
-        run_table = session.materialize(
-            dev.backfill_first_morning(
-                first_runs, night_table, period.start, rules.bridge_slots
-            ).select("pid", "run", "zone_id", "start", "end"),
-            f"runs_{tag}",
-        )
-        homes = dev.home_zone(
-            night_table, pseudo_devices, inputs.zones.select("zone_id", "region_id")
-        )
-        zone_days = session.materialize(
-            dev.zone_days(
-                obs,
-                run_table,
-                night_table,
-                homes,
-                pseudo_devices,
-                calendar,
-                session.table(period.windows("day")),
-                rules,
-            ),
-            f"zonedays_{tag}",
-        )
-        tables = agg.DeviceTables(
-            runs=run_table,
-            nights=night_table,
-            homes=homes,
-            zone_days=zone_days,
-            trips=dev.trips(run_table, calendar, rules),
-            devices=pseudo_devices,
-        )
+    first_runs = session.materialize(
+        dev.runs(dev.dominant_zone(obs), period.n_slots, rules.fill_slots, rules.bridge_slots),
+        f"runs0_{tag}",
+    )
+    night_table = session.materialize(
+        dev.nights(first_runs, session.table(period.windows("night")), obs, calendar, rules),
+        f"nights_{tag}",
+    )
+    run_table = session.materialize(
+        dev.backfill_first_morning(
+            first_runs, night_table, period.start, rules.bridge_slots
+        ).select("pid", "run", "zone_id", "start", "end"),
+        f"runs_{tag}",
+    )
+    homes = dev.home_zone(night_table, pseudo_devices, inputs.zones.select("zone_id", "region_id"))
+    zone_days = session.materialize(
+        dev.zone_days(
+            obs,
+            run_table,
+            night_table,
+            homes,
+            pseudo_devices,
+            calendar,
+            session.table(period.windows("day")),
+            rules,
+        ),
+        f"zonedays_{tag}",
+    )
+    tables = agg.DeviceTables(
+        runs=run_table,
+        nights=night_table,
+        homes=homes,
+        zone_days=zone_days,
+        trips=dev.trips(run_table, calendar, rules),
+        devices=pseudo_devices,
+    )
     samples = session.table(
         agg.presence_slots(
             period, dev.presence_samples(period, presence_slot_minutes), presence_slot_minutes
         )
     )
     exprs = agg.all_aggregates(tables, samples, rules, multi_day=period.days > 1)
-    out: dict[str, pa.Table] = {}
-    with reporter.task("aggregate", total=len(exprs)) as task:
-        for name, expr in exprs.items():
-            out[name] = _canonical(session.to_arrow(expr))
-            task.advance()
+    out = {name: _canonical(session.to_arrow(expr)) for name, expr in exprs.items()}
     return ExactResult(out, counts, obs, devices.drop_columns(["imsi"]))
 
 

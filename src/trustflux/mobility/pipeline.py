@@ -10,6 +10,7 @@ to add to or redo its pseudonyms).
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from trustflux.config import Settings
 from trustflux.console import NullReporter, Reporter
@@ -104,10 +106,9 @@ def run_statistics(
     session = open_engine(engine_name, settings)
     try:
         exact, geography, regions = _exact(
-            session, settings, files, period, key, objectors, reporter
+            session, settings, files, period, key, objectors, reporter, zone_dir
         )
         zones = geography.filter(pc.field("published"))
-        _keep_pseudonymised_rows(session, exact, zone_dir, period)
     finally:
         session.close()
     keys_public = public_keys(settings, period, zones, regions)
@@ -154,6 +155,7 @@ def _exact(
     key: Any,
     objectors: Sequence[str],
     reporter: Reporter,
+    zone_dir: Path,
 ) -> tuple[ExactResult, pa.Table, list[str]]:
     tables = {t: session.read_parquet(files[t]) for t in INPUT_TABLES}
     covered = tables["cells"].select("zone_id").distinct()
@@ -180,6 +182,13 @@ def _exact(
         tables["zones"],
         session.table(pa.table({"subscriber_id": pa.array(list(objectors), pa.string())})),
     )
+    zone_dir.mkdir(parents=True, exist_ok=True)
+    (zone_dir / "PERIOD").write_text(period.label)
+
+    def keep(engine: EngineSession, observations: Any, bucket: int) -> None:
+        (zone_dir / "observations").mkdir(exist_ok=True)
+        engine.write_parquet(observations, zone_dir / "observations" / f"bucket-{bucket}.parquet")
+
     exact = exact_statistics(
         session,
         inputs,
@@ -189,7 +198,11 @@ def _exact(
         settings.presence_slot_minutes,
         regions,
         reporter,
+        buckets=_buckets(files["events"], period, settings),
+        keep=keep,
     )
+    if exact.devices is not None:
+        pq.write_table(exact.devices, zone_dir / "devices.parquet")
     subs = tables["subscribers"]
     active = subs.filter(
         (subs.contract_start < period.end)
@@ -258,17 +271,11 @@ def _protect_and_extrapolate(
     )
 
 
-def _keep_pseudonymised_rows(
-    session: EngineSession, exact: ExactResult, zone_dir: Path, period: Period
-) -> None:
-    """Write the statistics zone's rows (pseudonyms only) for the retention window."""
-    zone_dir.mkdir(parents=True, exist_ok=True)
-    session.write_parquet(exact.observations, zone_dir / "observations.parquet")
-    if exact.devices is not None:
-        import pyarrow.parquet as pq
-
-        pq.write_table(exact.devices, zone_dir / "devices.parquet")
-    (zone_dir / "PERIOD").write_text(period.label)
+def _buckets(event_files: list[Path], period: Period, settings: Settings) -> int:
+    """How many device buckets keep one bucket's work in memory (from Parquet metadata)."""
+    days = {f"day={d.isoformat()}" for d in (period.start - timedelta(days=1), *period.day_list)}
+    rows = sum(int(pq.read_metadata(f).num_rows) for f in event_files if f.parent.name in days)
+    return max(1, math.ceil(rows / settings.events_per_bucket))
 
 
 def _start_retention(zone_dir: Path, period: Period, released: datetime, hours: int) -> None:
