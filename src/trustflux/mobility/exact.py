@@ -7,7 +7,7 @@ anything but public keys, and the only per-device output is pseudonymous.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -20,7 +20,7 @@ from trustflux.mobility import device as dev
 from trustflux.mobility.calendar import Period
 from trustflux.mobility.keys import PeriodKey
 from trustflux.mobility.optout import drop_objectors
-from trustflux.mobility.pseudonymise import device_map, imsi_number, located, observations
+from trustflux.mobility.pseudonymise import device_map, located, observations
 
 
 @dataclass(frozen=True)
@@ -69,15 +69,27 @@ def exact_statistics(
     """
     reporter = reporter or NullReporter()
     parts: list[ExactResult] = []
+    label = period.label.replace("-", "_")
+    with reporter.task("one pass over the events"):
+        all_rows = session.materialize(
+            located(
+                inputs.events,
+                inputs.cells,
+                period.start_utc,
+                period.slot_seconds,
+                period.n_slots,
+                session.epoch_seconds,
+            ),
+            f"located_{label}",
+        )
     with reporter.task(f"statistics stages 1-4 ({buckets} bucket(s))", total=buckets) as task:
         for b in range(buckets):
-            events = inputs.events
-            if buckets > 1:
-                events = events.filter(imsi_number(events.imsi) % buckets == b)
-            tag = f"{period.label}_{b}".replace("-", "_")
+            rows = all_rows if buckets == 1 else all_rows.filter(all_rows.imsi % buckets == b)
+            tag = f"{label}_{b}"
             part = _one_bucket(
                 session,
-                replace(inputs, events=events),
+                rows,
+                inputs,
                 period,
                 key,
                 rules,
@@ -92,6 +104,7 @@ def exact_statistics(
                 parts.append(part)
             session.forget(tag)
             task.advance()
+    session.forget(f"located_{label}")
     counts = {
         k: sum(p.counts.get(k, 0) for p in parts)
         for k in ("events_in_period", "events_kept", "devices")
@@ -120,6 +133,7 @@ def _sum_parts(tables: list[pa.Table]) -> pa.Table:
 
 def _one_bucket(
     session: EngineSession,
+    rows: Any,
     inputs: Inputs,
     period: Period,
     key: PeriodKey,
@@ -128,19 +142,9 @@ def _one_bucket(
     public_regions: Collection[str],
     tag: str,
 ) -> ExactResult | None:
-    """Stages 1-4 for the devices of one bucket; None when the bucket has no events kept."""
+    """Stages 1-4 for the devices of one bucket (``rows``: their located events); None when
+    the bucket has no events kept."""
     counts: dict[str, int] = {}
-    rows = session.materialize(
-        located(
-            inputs.events,
-            inputs.cells,
-            period.start_utc,
-            period.slot_seconds,
-            period.n_slots,
-            session.epoch_seconds,
-        ),
-        f"located_{tag}",
-    )
     kept = drop_objectors(rows, inputs.subscribers, inputs.objectors)
     counts["events_in_period"] = _total(session, rows)
     counts["events_kept"] = _total(session, kept)
