@@ -34,3 +34,75 @@ class RegisterError(TrustfluxError):
 
 class StatisticsError(TrustfluxError):
     """The statistics pipeline cannot produce a release (no data, no key, budget exceeded)."""
+
+
+class DatabaseError(TrustfluxError):
+    """The relational store cannot be reached, migrated or is at an unexpected revision."""
+
+
+class LedgerError(TrustfluxError):
+    """A consent or objection record was refused; nothing was written for it."""
+
+
+class InvalidRecordError(LedgerError):
+    """The record is malformed: bad id, unknown subject kind, event not allowed for the purpose."""
+
+
+class UnknownPurposeError(LedgerError):
+    """The purpose is not declared in the register."""
+
+
+class ReplayError(LedgerError):
+    """The record repeats one already in the ledger (same record id, or the same event again)."""
+
+
+class OutOfOrderError(LedgerError):
+    """The record is dated before the subject's latest event for that purpose."""
+
+
+class RecordNotFoundError(LedgerError):
+    """No record with that id (or none the caller may see)."""
+
+
+class GateError(TrustfluxError):
+    """The policy gate was asked something it cannot answer (malformed subject, missing input)."""
+
+
+class AccountError(TrustfluxError):
+    """An account or API token cannot be created or changed as asked."""
+
+
+class AuthenticationError(TrustfluxError):
+    """Who is calling could not be established (no session, bad password, revoked token)."""
+
+
+class PermissionDeniedError(TrustfluxError):
+    """The caller is known but their role does not allow this action."""
+
+
+class CsrfError(PermissionDeniedError):
+    """A form or cookie-authenticated call came without a valid anti-forgery token."""
+
+
+class OperationsError(TrustfluxError):
+    """An operations job (billing, fraud, network, offers, telemetry) cannot run as asked."""
+
+
+class TariffError(OperationsError):
+    """The tariff table is malformed; the message names the file, the row and the field."""
+
+
+class CatalogueError(OperationsError):
+    """The offer catalogue is malformed; the message names the file and the offer."""
+
+
+class PrivacyBudgetError(OperationsError):
+    """A network release would spend more privacy budget than is left for its days."""
+
+
+class NotEligibleError(OperationsError):
+    """The gate does not allow this subscriber (or their gateway) for the job's purpose now."""
+
+
+class TelemetryError(OperationsError):
+    """The telemetry source (MQTT broker, file) cannot be reached or read at all."""
