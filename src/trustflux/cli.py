@@ -14,6 +14,8 @@ from typer.exceptions import TyperException
 
 from trustflux import __version__
 from trustflux.cli_console import RichReporter
+from trustflux.cli_operations import ops_app
+from trustflux.cli_operations import use as use_operations
 from trustflux.cli_statistics import print_release, statistics_app
 from trustflux.config import Settings, load_settings
 from trustflux.errors import TrustfluxError
@@ -253,3 +255,295 @@ def main() -> None:
             err.print(f"Error: {exc.format_message()}", highlight=False, markup=False)
         sys.exit(exc.exit_code or 2)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+# -- trust center: web service, relational store, accounts, tokens, gate ---------------------
+db_app = typer.Typer(help="The relational store (ledger, accounts, tokens).", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts that sign in to the trust center.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens for jobs and integrations.", no_args_is_help=True)
+subscribers_app = typer.Typer(
+    help="Contract periods the policy gate reads (synced from the store).", no_args_is_help=True
+)
+gate_app = typer.Typer(help="Ask the policy gate.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(subscribers_app, name="subscribers")
+app.add_typer(gate_app, name="gate")
+app.add_typer(ops_app, name="ops")
+
+
+def _migrated_engine(settings: Settings) -> Any:
+    from trustflux.db import create_db_engine, upgrade
+
+    engine = create_db_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    return engine
+
+
+def _real_gate(settings: Settings) -> Any:
+    """The policy gate (register + consent ledger) for the operations jobs."""
+    from trustflux.gate import Gate
+    from trustflux.register import load_register
+
+    return Gate(_migrated_engine(settings), load_register(settings.register_dir))
+
+
+use_operations(gate=_real_gate)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (TRUSTFLUX_SERVE_HOST).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (TRUSTFLUX_SERVE_PORT).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (one per core).")] = 1,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    home: HomeOpt = None,
+    register: RegisterOpt = None,
+) -> None:
+    """Run the trust center (pages, API at /docs, cookie banner); migrates the database first."""
+    import os
+
+    import uvicorn
+
+    from trustflux.db import create_db_engine, upgrade
+    from trustflux.register import load_register
+
+    settings = load_settings(home=home, register_dir=register, serve_host=host, serve_port=port)
+    load_register(settings.register_dir)  # fail now, with every problem, not in a worker
+    engine = create_db_engine(settings.sqlalchemy_url)
+    revision = upgrade(engine)
+    engine.dispose()
+    err.print(
+        f"database {revision}; trust center on http://{settings.serve_host}:{settings.serve_port} "
+        f"(API docs at /docs, {workers} worker{'s' if workers > 1 else ''})"
+    )
+    if workers > 1:
+        # Workers are new processes: they read the same settings from the environment.
+        os.environ["TRUSTFLUX_HOME"] = str(settings.home.resolve())
+        os.environ["TRUSTFLUX_REGISTER_DIR"] = str(settings.register_dir.resolve())
+        uvicorn.run(
+            "trustflux.web:app_from_env",
+            factory=True,
+            host=settings.serve_host,
+            port=settings.serve_port,
+            workers=workers,
+            access_log=access_log,
+        )
+        return
+    from trustflux.web import create_app
+
+    uvicorn.run(
+        create_app(settings, migrate=False),
+        host=settings.serve_host,
+        port=settings.serve_port,
+        access_log=access_log,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(home: HomeOpt = None) -> None:
+    """Migrate the relational store to this version's schema."""
+    from trustflux.db import create_db_engine, upgrade
+
+    settings = _settings(home)
+    engine = create_db_engine(settings.sqlalchemy_url)
+    out.print(f"database at revision {upgrade(engine)}")
+
+
+@db_app.command("current")
+def db_current(home: HomeOpt = None) -> None:
+    """Show the revision the relational store is at, and the newest one shipped."""
+    from trustflux.db import create_db_engine, current_revision, head_revision
+
+    settings = _settings(home)
+    engine = create_db_engine(settings.sqlalchemy_url)
+    out.print(f"current: {current_revision(engine) or 'empty'}; shipped: {head_revision()}")
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Username or e-mail.")],
+    role: Annotated[str, typer.Option(help="subscriber, agent, dpo, analyst or admin.")],
+    subscriber: Annotated[
+        str | None, typer.Option(help="Subscriber id (role subscriber only).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the password from standard input.")
+    ] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Create an account (the password is asked for, never given as an option)."""
+    from trustflux.accounts import Accounts, Role
+
+    if role not in {r.value for r in Role}:
+        raise TrustfluxError(f"--role: '{role}' is not one of {', '.join(r.value for r in Role)}")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    accounts = Accounts(_migrated_engine(_settings(home)))
+    account = accounts.create(username, password, Role(role), subscriber)
+    out.print(f"account {account.username} ({account.role.value}) created")
+
+
+@users_app.command("list")
+def users_list(home: HomeOpt = None) -> None:
+    """List accounts."""
+    from trustflux.accounts import Accounts
+
+    table = Table(title="Accounts")
+    for col in ("id", "username", "role", "subscriber", "disabled"):
+        table.add_column(col)
+    for a in Accounts(_migrated_engine(_settings(home))).all():
+        table.add_row(
+            str(a.account_id), a.username, a.role.value, a.subscriber_id or "", str(a.disabled)
+        )
+    out.print(table)
+
+
+@users_app.command("disable")
+def users_disable(username: str, home: HomeOpt = None) -> None:
+    """Disable an account: its sessions stop working at their next request."""
+    from trustflux.accounts import Accounts
+
+    Accounts(_migrated_engine(_settings(home))).set_disabled(username, True)
+    out.print(f"account {username} disabled")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Argument(help="What uses the token, e.g. mobility-optout.")],
+    role: Annotated[str, typer.Option(help="analyst (jobs), agent, dpo or admin.")] = "analyst",
+    days: Annotated[int | None, typer.Option(help="Expire after this many days.")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Create an API token; its secret is printed once."""
+    from datetime import timedelta
+
+    from trustflux.accounts import Accounts, Role
+    from trustflux.ledger import utc_now
+
+    if role not in {r.value for r in Role}:
+        raise TrustfluxError(f"--role: '{role}' is not one of {', '.join(r.value for r in Role)}")
+    expires = utc_now() + timedelta(days=days) if days else None
+    token, secret = Accounts(_migrated_engine(_settings(home))).create_token(
+        name, Role(role), expires_at=expires
+    )
+    err.print(f"token {token.token_id} ({token.role.value}) created; the secret is shown once:")
+    out.print(secret, highlight=False, markup=False)
+
+
+@tokens_app.command("list")
+def tokens_list(home: HomeOpt = None) -> None:
+    """List API tokens (never their secrets)."""
+    from trustflux.accounts import Accounts
+
+    table = Table(title="API tokens")
+    for col in ("id", "name", "role", "created", "expires", "revoked"):
+        table.add_column(col)
+    for t in Accounts(_migrated_engine(_settings(home))).tokens():
+        table.add_row(
+            t.token_id,
+            t.name,
+            t.role.value,
+            t.created_at.isoformat(timespec="seconds"),
+            t.expires_at.isoformat(timespec="seconds") if t.expires_at else "",
+            t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else "",
+        )
+    out.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: str, home: HomeOpt = None) -> None:
+    """Revoke a token (web workers stop accepting it within 30 seconds)."""
+    from trustflux.accounts import Accounts
+
+    Accounts(_migrated_engine(_settings(home))).revoke_token(token_id)
+    out.print(f"token {token_id} revoked")
+
+
+@subscribers_app.command("sync")
+def subscribers_sync(
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Parquet file instead of the store.")
+    ] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Copy contract periods (subscriber_id, contract_start, contract_end) into the gate's table."""
+    import pyarrow.parquet as pq
+
+    from trustflux.engine.store import Store
+    from trustflux.gate import sync_subscribers
+    from trustflux.ledger import utc_now
+
+    settings = _settings(home)
+    if file is not None:
+        table = pq.read_table(file)
+    else:
+        with Store(settings) as store:
+            expr = store.read("subscribers")
+            if expr is None:
+                raise TrustfluxError("no subscribers in the store: run `trustflux ingest` first")
+            table = expr.select("subscriber_id", "contract_start", "contract_end").to_pyarrow()
+    count = sync_subscribers(_migrated_engine(settings), table, now=utc_now())
+    out.print(f"{count:,} subscribers synced")
+
+
+@gate_app.command("decide")
+def gate_decide(
+    subject: str,
+    purpose: str,
+    at: Annotated[str | None, typer.Option(help="ISO 8601 time with zone (default now).")] = None,
+    home: HomeOpt = None,
+    register: RegisterOpt = None,
+) -> None:
+    """May PURPOSE process SUBJECT's data at that time? Prints the decision and its reason."""
+    from trustflux.gate import Gate
+    from trustflux.register import load_register
+
+    settings = _settings(home, register)
+    gate = Gate(_migrated_engine(settings), load_register(settings.register_dir))
+    decision = gate.decide(subject, purpose, _moment(at))
+    verdict = "[green]allow[/]" if decision.allow else "[red]deny[/]"
+    out.print(f"{verdict} {decision.code}: {decision.reason}")
+    if not decision.allow:
+        raise typer.Exit(3)
+
+
+@gate_app.command("eligible")
+def gate_eligible(
+    purpose: str,
+    out_file: Annotated[Path, typer.Option("--out", help="Parquet file to write.")],
+    at: Annotated[str | None, typer.Option(help="ISO 8601 time with zone (default now).")] = None,
+    home: HomeOpt = None,
+    register: RegisterOpt = None,
+) -> None:
+    """Write the synced subscribers PURPOSE may process at that time (Parquet)."""
+    import pyarrow.parquet as pq
+
+    from trustflux.gate import Gate
+    from trustflux.register import load_register
+
+    settings = _settings(home, register)
+    gate = Gate(_migrated_engine(settings), load_register(settings.register_dir))
+    table = gate.eligible(purpose, _moment(at))
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, out_file)
+    out.print(f"{table.num_rows:,} eligible subscribers written to {out_file}")
+
+
+def _moment(text: str | None) -> Any:
+    from datetime import datetime
+
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise TrustfluxError(f"--at: '{text}' is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise TrustfluxError(f"--at: '{text}' needs a time zone (Z or +01:00)")
+    return moment

@@ -38,7 +38,10 @@ def statistics_run(
     engine: Annotated[str | None, typer.Option(help="duckdb (default) or spark.")] = None,
     objectors: Annotated[
         Path | None,
-        typer.Option(help="File of subscriber ids who objected (until the policy gate is used)."),
+        typer.Option(
+            help="File of subscriber ids who objected, instead of asking the policy gate "
+            "(register + consent ledger), which is the default."
+        ),
     ] = None,
     home: Annotated[Path | None, typer.Option(help="trustflux home.")] = None,
 ) -> None:

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from trustflux.config import Settings
 from trustflux.console import NullReporter, Reporter
@@ -25,6 +26,36 @@ class MainJobResult:
     record_path: Path
     statistics: StatisticsResult | None
     previous_release: Path | None = None
+
+
+MOBILITY_PURPOSE = "mobility_statistics"
+
+
+def gate_objectors(settings: Settings, register: Any, period: Period) -> list[str]:
+    """Subscribers the policy gate excludes from the statistics at the start of the period.
+
+    The gate answers from the register (lawful basis, DPIA) and the ledger (objections) at
+    that time; the opt-out stage then drops these before anything else.
+    """
+    import pyarrow.dataset as ds
+
+    from trustflux.db import create_db_engine, upgrade
+    from trustflux.engine.store import Store
+    from trustflux.gate import Gate
+
+    with Store(settings) as store:
+        files = [str(f) for f in store.part_files("subscribers")]
+    if not files:
+        return []
+    subscribers = ds.dataset(files).to_table(columns=["subscriber_id"])
+    engine = create_db_engine(settings.sqlalchemy_url)
+    try:
+        upgrade(engine)
+        gate = Gate(engine, register)
+        excluded = gate.excluded(MOBILITY_PURPOSE, period.start_utc, subscribers)
+    finally:
+        engine.dispose()
+    return [str(v) for v in excluded.column("subscriber_id").to_pylist()]
 
 
 def run_main_job(
@@ -63,5 +94,6 @@ def run_main_job(
             None,
             earlier[-1] if earlier else None,
         )
-    stats = run_statistics(settings, period, engine=engine, reporter=reporter)
+    objectors = gate_objectors(settings, register, period)
+    stats = run_statistics(settings, period, engine=engine, objectors=objectors, reporter=reporter)
     return MainJobResult(world_dir, report, len(register.purposes), record, stats)

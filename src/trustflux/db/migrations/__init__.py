@@ -1,0 +1,1 @@
+"""Alembic migrations of the relational store (``versions/`` holds one file per revision)."""

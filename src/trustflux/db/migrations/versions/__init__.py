@@ -1,0 +1,1 @@
+"""One file per migration revision (Alembic ignores this one)."""

@@ -1,0 +1,401 @@
+"""The message catalogue of the web pages, the badge and the banner: French and English.
+
+One entry per key with both languages; a test checks none is missing and every key a
+template uses exists. Texts about a purpose itself come from the register, not from here.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # -- layout -------------------------------------------------------------------------------
+    "site.name": {"en": "Fluxtel trust center", "fr": "Centre de confiance Fluxtel"},
+    "skip": {"en": "Skip to content", "fr": "Aller au contenu"},
+    "nav.label": {"en": "Main menu", "fr": "Menu principal"},
+    "nav.home": {"en": "Home", "fr": "Accueil"},
+    "nav.transparency": {"en": "How we use data", "fr": "Nos usages des données"},
+    "nav.badges": {"en": "Trust badges", "fr": "Badges de confiance"},
+    "nav.account": {"en": "My choices", "fr": "Mes choix"},
+    "nav.login": {"en": "Sign in", "fr": "Se connecter"},
+    "nav.logout": {"en": "Sign out", "fr": "Se déconnecter"},
+    "nav.demo": {"en": "Cookie banner demo", "fr": "Démo du bandeau cookies"},
+    "nav.api": {"en": "API", "fr": "API"},
+    "lang.switch": {"en": "Version française", "fr": "English version"},
+    "lang.switch_label": {"en": "Language", "fr": "Langue"},
+    "footer.controller": {"en": "Data controller", "fr": "Responsable du traitement"},
+    "footer.dpo": {"en": "Data protection officer", "fr": "Délégué à la protection des données"},
+    "footer.cookies": {"en": "Cookie settings", "fr": "Paramètres des cookies"},
+    # -- home ---------------------------------------------------------------------------------
+    "home.title": {"en": "Your data, your choices", "fr": "Vos données, vos choix"},
+    "home.intro": {
+        "en": "Here you can see every reason we process personal data, on what legal basis, "
+        "for how long and who receives it, and change your choices at any time.",
+        "fr": "Vous trouverez ici chaque raison pour laquelle nous traitons des données "
+        "personnelles, sur quelle base légale, pendant combien de temps et qui les reçoit, "
+        "et vous pouvez changer vos choix à tout moment.",
+    },
+    "home.purposes": {"en": "Why we process data", "fr": "Pourquoi nous traitons des données"},
+    "home.account": {
+        "en": "Subscribers: manage your choices in your account area.",
+        "fr": "Abonnés : gérez vos choix depuis votre espace client.",
+    },
+    # -- transparency -------------------------------------------------------------------------
+    "transparency.title": {"en": "How we use data", "fr": "Nos usages des données"},
+    "transparency.intro": {
+        "en": "One page per purpose, generated from our processing register.",
+        "fr": "Une page par finalité, générée à partir de notre registre des traitements.",
+    },
+    "transparency.table_caption": {
+        "en": "Purposes, legal basis, your choice and retention",
+        "fr": "Finalités, base légale, votre choix et durée de conservation",
+    },
+    "col.purpose": {"en": "Purpose", "fr": "Finalité"},
+    "col.basis": {"en": "Legal basis", "fr": "Base légale"},
+    "col.choice": {"en": "Your choice", "fr": "Votre choix"},
+    "col.retention": {"en": "Kept for", "fr": "Conservation"},
+    "col.status": {"en": "Current status", "fr": "Statut actuel"},
+    "col.action": {"en": "Change", "fr": "Modifier"},
+    "col.date": {"en": "Date", "fr": "Date"},
+    "col.event": {"en": "Choice", "fr": "Choix"},
+    "col.method": {"en": "How", "fr": "Comment"},
+    "col.notice": {"en": "Notice", "fr": "Notice"},
+    "col.receipt": {"en": "Receipt", "fr": "Reçu"},
+    "purpose.what": {"en": "What data", "fr": "Quelles données"},
+    "purpose.why": {"en": "Why", "fr": "Pourquoi"},
+    "purpose.basis": {"en": "Legal basis", "fr": "Base légale"},
+    "purpose.choice": {"en": "Your choice", "fr": "Votre choix"},
+    "purpose.retention": {"en": "How long", "fr": "Combien de temps"},
+    "purpose.exceptions": {"en": "Kept longer", "fr": "Conservé plus longtemps"},
+    "purpose.recipients": {"en": "Who receives it", "fr": "Qui les reçoit"},
+    "purpose.processors": {"en": "Service providers", "fr": "Prestataires"},
+    "purpose.transfers": {
+        "en": "Transfers outside the European Economic Area",
+        "fr": "Transferts hors de l'Espace économique européen",
+    },
+    "purpose.no_transfer": {
+        "en": "None: the data stays in the European Economic Area.",
+        "fr": "Aucun : les données restent dans l'Espace économique européen.",
+    },
+    "purpose.sources": {"en": "Where it comes from", "fr": "D'où elles viennent"},
+    "purpose.automated": {"en": "Automated decisions", "fr": "Décisions automatisées"},
+    "purpose.no_profiling": {
+        "en": "No profiling and no automated decision.",
+        "fr": "Ni profilage ni décision automatisée.",
+    },
+    "purpose.profiling": {
+        "en": "Profiling, with no solely automated decision:",
+        "fr": "Profilage, sans décision entièrement automatisée :",
+    },
+    "purpose.dpia": {"en": "Impact assessment", "fr": "Analyse d'impact"},
+    "purpose.change": {"en": "How to change it", "fr": "Comment changer"},
+    "purpose.change.account": {
+        "en": "Subscribers: in your account area, one click.",
+        "fr": "Abonnés : dans votre espace client, en un clic.",
+    },
+    "purpose.change.cookies": {
+        "en": "On our website: the cookie settings link at the bottom of every page.",
+        "fr": "Sur notre site : le lien « Paramètres des cookies » en bas de chaque page.",
+    },
+    "purpose.change.contact": {
+        "en": "Or write to our data protection officer:",
+        "fr": "Ou écrivez à notre délégué à la protection des données :",
+    },
+    "purpose.notice_version": {"en": "Notice version", "fr": "Version de la notice"},
+    "purpose.security": {"en": "How it is protected", "fr": "Comment elles sont protégées"},
+    "purpose.where_shown": {"en": "Where it applies", "fr": "Où cela s'applique"},
+    "purpose.json": {"en": "This page as JSON", "fr": "Cette page en JSON"},
+    # -- lawful bases, choices, statuses --------------------------------------------------------
+    "basis.consent": {"en": "Your consent", "fr": "Votre consentement"},
+    "basis.contract": {"en": "Your contract", "fr": "Votre contrat"},
+    "basis.legal_obligation": {"en": "A legal obligation", "fr": "Une obligation légale"},
+    "basis.vital_interests": {"en": "Vital interests", "fr": "Intérêts vitaux"},
+    "basis.public_task": {"en": "A public-interest task", "fr": "Une mission d'intérêt public"},
+    "basis.legitimate_interests": {
+        "en": "Our legitimate interests",
+        "fr": "Notre intérêt légitime",
+    },
+    "mechanism.opt_in": {
+        "en": "Nothing happens without your consent; you can withdraw it at any time.",
+        "fr": "Rien ne se fait sans votre consentement ; vous pouvez le retirer à tout moment.",
+    },
+    "mechanism.opt_out": {
+        "en": "Done unless you object; you can object at any time.",
+        "fr": "Réalisé sauf si vous vous y opposez ; vous pouvez vous y opposer à tout moment.",
+    },
+    "mechanism.notice_only": {
+        "en": "Needed to provide the service: no choice, but you are informed.",
+        "fr": "Nécessaire au service : pas de choix, mais vous êtes informé.",
+    },
+    "mechanism.short.opt_in": {"en": "Opt-in", "fr": "Sur consentement"},
+    "mechanism.short.opt_out": {"en": "You may object", "fr": "Opposition possible"},
+    "mechanism.short.notice_only": {"en": "Information only", "fr": "Information seule"},
+    "dpia.not_required": {"en": "Not required", "fr": "Non requise"},
+    "dpia.draft": {"en": "Being drafted", "fr": "En rédaction"},
+    "dpia.in_review": {"en": "Under review", "fr": "En cours d'examen"},
+    "dpia.approved": {"en": "Approved", "fr": "Approuvée"},
+    "dpia.rejected": {"en": "Rejected", "fr": "Rejetée"},
+    "dpia.blocked": {
+        "en": "Until it is approved, this processing does not run for anyone.",
+        "fr": "Tant qu'elle n'est pas approuvée, ce traitement ne s'applique à personne.",
+    },
+    "recipient.internal": {"en": "our teams", "fr": "nos équipes"},
+    "recipient.processor": {"en": "service provider", "fr": "prestataire"},
+    "recipient.third_party": {"en": "third party", "fr": "tiers"},
+    "recipient.public_authority": {"en": "public authority", "fr": "autorité publique"},
+    "safeguard.adequacy_decision": {"en": "adequacy decision", "fr": "décision d'adéquation"},
+    "safeguard.standard_contractual_clauses": {
+        "en": "standard contractual clauses",
+        "fr": "clauses contractuelles types",
+    },
+    "safeguard.binding_corporate_rules": {
+        "en": "binding corporate rules",
+        "fr": "règles d'entreprise contraignantes",
+    },
+    "safeguard.code_of_conduct": {"en": "code of conduct", "fr": "code de conduite"},
+    "safeguard.certification": {"en": "certification", "fr": "certification"},
+    "safeguard.derogation": {"en": "derogation (Art. 49)", "fr": "dérogation (art. 49)"},
+    "source.data_subject": {"en": "from you", "fr": "fournies par vous"},
+    "source.observed": {"en": "observed", "fr": "observées"},
+    "source.derived": {"en": "derived", "fr": "déduites"},
+    "source.third_party": {"en": "from a third party", "fr": "d'un tiers"},
+    # -- durations ------------------------------------------------------------------------------
+    "unit.years": {"en": "{n} years", "fr": "{n} ans"},
+    "unit.year": {"en": "1 year", "fr": "1 an"},
+    "unit.months": {"en": "{n} months", "fr": "{n} mois"},
+    "unit.month": {"en": "1 month", "fr": "1 mois"},
+    "unit.weeks": {"en": "{n} weeks", "fr": "{n} semaines"},
+    "unit.week": {"en": "1 week", "fr": "1 semaine"},
+    "unit.days": {"en": "{n} days", "fr": "{n} jours"},
+    "unit.day": {"en": "1 day", "fr": "1 jour"},
+    "unit.hours": {"en": "{n} hours", "fr": "{n} heures"},
+    "unit.hour": {"en": "1 hour", "fr": "1 heure"},
+    "unit.minutes": {"en": "{n} minutes", "fr": "{n} minutes"},
+    "unit.minute": {"en": "1 minute", "fr": "1 minute"},
+    "unit.seconds": {"en": "{n} seconds", "fr": "{n} secondes"},
+    "unit.second": {"en": "1 second", "fr": "1 seconde"},
+    "unit.and": {"en": "and", "fr": "et"},
+    # -- badges ---------------------------------------------------------------------------------
+    "badges.title": {"en": "Trust badges", "fr": "Badges de confiance"},
+    "badges.intro": {
+        "en": "Each app, website, service and device has a trust badge: what data it uses, "
+        "why, and how to change your settings.",
+        "fr": "Chaque application, site, service et équipement a son badge de confiance : "
+        "quelles données il utilise, pourquoi, et comment changer vos réglages.",
+    },
+    "badge.title": {"en": "Trust badge", "fr": "Badge de confiance"},
+    "badge.for": {"en": "Trust badge of {channel}", "fr": "Badge de confiance de {channel}"},
+    "badge.count": {"en": "{n} purposes", "fr": "{n} finalités"},
+    "badge.embed": {"en": "Embed this badge", "fr": "Intégrer ce badge"},
+    "badge.embed_help": {
+        "en": "Copy this code into the app's or site's page:",
+        "fr": "Copiez ce code dans la page de l'application ou du site :",
+    },
+    "badge.more": {"en": "Details", "fr": "Détails"},
+    "badge.manage": {"en": "Change my settings", "fr": "Changer mes réglages"},
+    "channel.app": {"en": "App", "fr": "Application"},
+    "channel.website": {"en": "Website", "fr": "Site web"},
+    "channel.service": {"en": "Service", "fr": "Service"},
+    "channel.device": {"en": "Device", "fr": "Équipement"},
+    # -- login ------------------------------------------------------------------------------------
+    "login.title": {"en": "Sign in", "fr": "Connexion"},
+    "login.username": {"en": "Username or e-mail", "fr": "Identifiant ou e-mail"},
+    "login.password": {"en": "Password", "fr": "Mot de passe"},
+    "login.submit": {"en": "Sign in", "fr": "Se connecter"},
+    "login.failed": {
+        "en": "Unknown username or wrong password.",
+        "fr": "Identifiant inconnu ou mot de passe incorrect.",
+    },
+    "login.required": {
+        "en": "Please sign in to see your choices.",
+        "fr": "Connectez-vous pour voir vos choix.",
+    },
+    "logout.done": {"en": "You are signed out.", "fr": "Vous êtes déconnecté."},
+    # -- account area ----------------------------------------------------------------------------
+    "account.title": {"en": "My data choices", "fr": "Mes choix sur mes données"},
+    "account.hello": {"en": "Subscriber {id}", "fr": "Abonné {id}"},
+    "account.intro": {
+        "en": "Every purpose we process your data for, its current status and a switch when "
+        "you have a choice. Turning a switch off takes one click, like turning it on.",
+        "fr": "Chaque finalité pour laquelle nous traitons vos données, son statut actuel et "
+        "un interrupteur quand vous avez le choix. Désactiver prend un clic, comme activer.",
+    },
+    "account.purposes": {"en": "Purposes and your choices", "fr": "Finalités et vos choix"},
+    "account.history": {"en": "History of my choices", "fr": "Historique de mes choix"},
+    "account.no_history": {
+        "en": "You have not made any choice yet.",
+        "fr": "Vous n'avez encore fait aucun choix.",
+    },
+    "account.rights": {"en": "My data rights", "fr": "Mes droits sur mes données"},
+    "account.rights_intro": {
+        "en": "Access, copy, correction, erasure, objection and complaint: see how to use them.",
+        "fr": "Accès, copie, rectification, effacement, opposition et réclamation : "
+        "voyez comment les exercer.",
+    },
+    "account.saved": {"en": "Your choice is saved.", "fr": "Votre choix est enregistré."},
+    "account.download": {"en": "Download (JSON)", "fr": "Télécharger (JSON)"},
+    "account.cookie_purposes": {
+        "en": "Cookies are chosen per browser, in the cookie settings of our website.",
+        "fr": "Les cookies se choisissent par navigateur, dans les paramètres des cookies "
+        "de notre site.",
+    },
+    "status.on": {"en": "On", "fr": "Activé"},
+    "status.off": {"en": "Off", "fr": "Désactivé"},
+    "status.always": {
+        "en": "Always on (needed for your contract)",
+        "fr": "Toujours actif (nécessaire au contrat)",
+    },
+    "status.blocked": {
+        "en": "Stopped: impact assessment pending",
+        "fr": "Arrêté : analyse d'impact en attente",
+    },
+    "status.consent_given": {"en": "On: you agreed on {date}", "fr": "Activé : accepté le {date}"},
+    "status.no_consent": {
+        "en": "Off: you have not agreed",
+        "fr": "Désactivé : vous n'avez pas accepté",
+    },
+    "status.consent_off": {"en": "Off since {date}", "fr": "Désactivé depuis le {date}"},
+    "status.consent_expired": {
+        "en": "Off: your consent expired on {date}",
+        "fr": "Désactivé : consentement expiré le {date}",
+    },
+    "status.objected": {
+        "en": "Off: you objected on {date}",
+        "fr": "Désactivé : opposition le {date}",
+    },
+    "status.no_objection": {
+        "en": "On: you have not objected",
+        "fr": "Activé : vous ne vous y êtes pas opposé",
+    },
+    "status.objection_withdrawn": {"en": "On since {date}", "fr": "Activé depuis le {date}"},
+    "switch.give": {"en": "Turn on: I agree to {purpose}", "fr": "Activer : j'accepte {purpose}"},
+    "switch.withdraw": {
+        "en": "Turn off: I withdraw my consent to {purpose}",
+        "fr": "Désactiver : je retire mon consentement pour {purpose}",
+    },
+    "switch.object": {
+        "en": "Turn off: I object to {purpose}",
+        "fr": "Désactiver : je m'oppose à {purpose}",
+    },
+    "switch.unobject": {
+        "en": "Turn on: I withdraw my objection to {purpose}",
+        "fr": "Activer : je retire mon opposition à {purpose}",
+    },
+    "switch.on_label": {"en": "Turn on", "fr": "Activer"},
+    "switch.off_label": {"en": "Turn off", "fr": "Désactiver"},
+    "event.given": {"en": "Agreed", "fr": "Accepté"},
+    "event.refused": {"en": "Refused", "fr": "Refusé"},
+    "event.withdrawn": {"en": "Withdrawn", "fr": "Retiré"},
+    "event.objected": {"en": "Objected", "fr": "Opposition"},
+    "event.expired": {"en": "Expired", "fr": "Expiré"},
+    "method.account_area": {"en": "Account area", "fr": "Espace client"},
+    "method.cookie_banner": {"en": "Cookie banner", "fr": "Bandeau cookies"},
+    "method.app": {"en": "App", "fr": "Application"},
+    "method.call_centre": {"en": "Customer service by phone", "fr": "Service client par téléphone"},
+    "method.gpc_signal": {
+        "en": "Global Privacy Control signal",
+        "fr": "Signal Global Privacy Control",
+    },
+    "method.api": {"en": "Partner system", "fr": "Système partenaire"},
+    # -- rights --------------------------------------------------------------------------------
+    "rights.title": {"en": "Your data rights", "fr": "Vos droits sur vos données"},
+    "rights.intro": {
+        "en": "Under the GDPR you can ask us for a copy of your data, have it corrected or "
+        "erased, object to its use, and take it to another provider.",
+        "fr": "Le RGPD vous permet de nous demander une copie de vos données, de les faire "
+        "rectifier ou effacer, de vous opposer à leur utilisation et de les emporter chez un "
+        "autre fournisseur.",
+    },
+    "rights.access": {"en": "Access and copy (Art. 15)", "fr": "Accès et copie (art. 15)"},
+    "rights.rectification": {"en": "Correction (Art. 16)", "fr": "Rectification (art. 16)"},
+    "rights.erasure": {"en": "Erasure (Art. 17)", "fr": "Effacement (art. 17)"},
+    "rights.portability": {"en": "Portability (Art. 20)", "fr": "Portabilité (art. 20)"},
+    "rights.objection": {
+        "en": "Objection (Art. 21): use the switches in your account area.",
+        "fr": "Opposition (art. 21) : utilisez les interrupteurs de votre espace client.",
+    },
+    "rights.how": {
+        "en": "Write to our data protection officer; we answer within one month.",
+        "fr": "Écrivez à notre délégué à la protection des données ; nous répondons sous un mois.",
+    },
+    "rights.complaint": {
+        "en": "You can also complain to the supervisory authority:",
+        "fr": "Vous pouvez aussi adresser une réclamation à l'autorité de contrôle :",
+    },
+    # -- demo -------------------------------------------------------------------------------------
+    "demo.title": {"en": "Fluxtel: mobile and broadband", "fr": "Fluxtel : mobile et box"},
+    "demo.intro": {
+        "en": "A page of the operator's website with the cookie banner. Scripts tagged with "
+        "a purpose run only once you agree.",
+        "fr": "Une page du site de l'opérateur avec le bandeau cookies. Les scripts associés "
+        "à une finalité ne s'exécutent qu'après votre accord.",
+    },
+    "demo.scripts": {"en": "Tagged scripts on this page", "fr": "Scripts associés sur cette page"},
+    "demo.not_running": {"en": "not running", "fr": "inactif"},
+    "demo.snippet": {
+        "en": "How this page includes the banner",
+        "fr": "Comment cette page inclut le bandeau",
+    },
+    # -- errors -----------------------------------------------------------------------------------
+    "error.title": {"en": "Something is wrong", "fr": "Un problème est survenu"},
+    "error.not_found": {"en": "Page not found.", "fr": "Page introuvable."},
+    "error.forbidden": {
+        "en": "You may not see this page.",
+        "fr": "Vous ne pouvez pas voir cette page.",
+    },
+    "error.back": {"en": "Back to the home page", "fr": "Retour à l'accueil"},
+    # -- banner -----------------------------------------------------------------------------------
+    "banner.title": {"en": "Your cookie choices", "fr": "Vos choix de cookies"},
+    "banner.intro": {
+        "en": "With your agreement, we and our partner use cookies to measure the audience of "
+        "our site and to show you our ads elsewhere. Nothing is set before you choose, and "
+        "you can change your mind at any time with the cookie settings link.",
+        "fr": "Avec votre accord, nous et notre partenaire utilisons des cookies pour mesurer "
+        "l'audience de notre site et vous montrer nos publicités ailleurs. Rien n'est déposé "
+        "avant votre choix, et vous pouvez changer d'avis à tout moment avec le lien "
+        "« Paramètres des cookies ».",
+    },
+    "banner.accept_all": {"en": "Accept all", "fr": "Tout accepter"},
+    "banner.reject_all": {"en": "Reject all", "fr": "Tout refuser"},
+    "banner.customise": {"en": "Customise", "fr": "Personnaliser"},
+    "banner.save": {"en": "Save my choices", "fr": "Enregistrer mes choix"},
+    "banner.always_active": {"en": "Always active", "fr": "Toujours actifs"},
+    "banner.details": {"en": "Details", "fr": "Détails"},
+    "banner.gpc": {
+        "en": "Your browser sends a Global Privacy Control signal: we treat it as a refusal "
+        "of advertising.",
+        "fr": "Votre navigateur envoie un signal Global Privacy Control : nous le traitons "
+        "comme un refus de la publicité.",
+    },
+    "banner.saved": {"en": "Your choices are saved.", "fr": "Vos choix sont enregistrés."},
+    "banner.failed": {
+        "en": "Your choices could not be saved. Please try again.",
+        "fr": "Vos choix n'ont pas pu être enregistrés. Veuillez réessayer.",
+    },
+    "banner.policy": {"en": "How we use data", "fr": "Nos usages des données"},
+}
+
+# French names for the fideslang data categories the register uses; others show fideslang's
+# English name (marked as English in the page).
+DATA_CATEGORIES_FR: dict[str, str] = {
+    "system.operations": "Données d'exploitation",
+    "user.behavior": "Comportement observé",
+    "user.behavior.browsing_history": "Historique de navigation",
+    "user.behavior.purchase_history": "Historique d'achats",
+    "user.contact.address": "Adresse postale",
+    "user.contact.address.country": "Pays",
+    "user.contact.address.postal_code": "Code postal",
+    "user.contact.email": "Adresse e-mail",
+    "user.contact.phone_number": "Numéro de téléphone",
+    "user.demographic.age_range": "Tranche d'âge",
+    "user.device.cookie": "Cookie",
+    "user.device.cookie_id": "Identifiant de cookie",
+    "user.device.device_id": "Identifiant d'appareil",
+    "user.device.ip_address": "Adresse IP",
+    "user.financial.bank_account": "Coordonnées bancaires",
+    "user.location.imprecise": "Localisation approximative",
+    "user.name": "Nom",
+    "user.payment": "Données de paiement",
+    "user.privacy_preferences": "Préférences de confidentialité",
+    "user.telemetry": "Télémesures",
+    "user.unique_id": "Identifiant unique",
+    "user.unique_id.pseudonymous": "Identifiant pseudonyme",
+}

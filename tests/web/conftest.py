@@ -1,0 +1,263 @@
+"""Web fixtures: the app on SQLite and on PostgreSQL, clients, accounts, tokens, a live server.
+
+PostgreSQL comes from ``TRUSTFLUX_TEST_DATABASE_URL`` (own schema per session); Chromium from
+``TRUSTFLUX_CHROMIUM`` (default /usr/bin/chromium). Missing or unreachable: skipped with the
+reason, except under CI where an unreachable database or a missing browser fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+import uvicorn
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from trustflux.accounts import Passwords, Role
+from trustflux.config import Settings
+from trustflux.gate import sync_subscribers
+from trustflux.web import create_app
+from trustflux.web.services import Services
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "correct horse battery staple"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _postgres_url() -> Iterator[str]:
+    base = os.environ.get("TRUSTFLUX_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("TRUSTFLUX_TEST_DATABASE_URL is not set: PostgreSQL variant skipped")
+    schema = f"tf_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        message = f"PostgreSQL at {make_url(base).render_as_string()} unreachable: {exc.orig}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message + " (PostgreSQL variant skipped)")
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _settings(home: Path, database_url: str, base_url: str = "http://testserver") -> Settings:
+    return Settings(
+        home=home,
+        register_dir=ROOT / "register",
+        database_url=database_url,
+        environment="test",
+        public_base_url=base_url,
+        secret_key="test-secret-key-that-is-long-enough-0123456789",  # type: ignore[arg-type]
+    )
+
+
+def fast_passwords() -> Passwords:
+    """Argon2id with test-sized cost: the production default takes ~0.1 s per hash."""
+    return Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('web-db') / 'trustflux.db'}"
+    else:
+        yield from _postgres_url()
+
+
+@pytest.fixture(scope="session")
+def app(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    application = create_app(
+        _settings(tmp_path_factory.mktemp("web-home"), db_url), passwords=fast_passwords()
+    )
+    with TestClient(application):  # runs the lifespan: batch threads, notices
+        yield application
+
+
+@pytest.fixture
+def services(app: FastAPI) -> Services:
+    found: Services = app.state.services
+    return found
+
+
+@pytest.fixture
+def client(app: FastAPI) -> TestClient:
+    """A fresh browser: its own cookie jar."""
+    return TestClient(app, follow_redirects=False)
+
+
+def _csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no anti-forgery token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf_of() -> Callable[[str], str]:
+    """``csrf_of(html)``: the anti-forgery token of the first form in a page."""
+    return _csrf_of
+
+
+@dataclass(frozen=True)
+class Person:
+    subscriber_id: str
+    username: str
+    password: str = PASSWORD
+
+
+@pytest.fixture
+def make_subscriber(services: Services) -> Callable[[], Person]:
+    """A subscriber with a running contract and an account."""
+
+    def make() -> Person:
+        subscriber_id = f"W{uuid.uuid4().hex[:12]}"
+        sync_subscribers(
+            services.engine,
+            pa.table(
+                {
+                    "subscriber_id": [subscriber_id],
+                    "contract_start": pa.array([date(2024, 1, 1)], pa.date32()),
+                    "contract_end": pa.array([None], pa.date32()),
+                }
+            ),
+            now=datetime.now(UTC),
+        )
+        username = f"{subscriber_id.lower()}@example.com"
+        services.accounts.create(username, PASSWORD, Role.SUBSCRIBER, subscriber_id)
+        return Person(subscriber_id, username)
+
+    return make
+
+
+def _login(client: TestClient, person: Person, lang: str = "en") -> None:
+    page = client.get(f"/login?lang={lang}")
+    response = client.post(
+        f"/login?lang={lang}",
+        data={
+            "username": person.username,
+            "password": person.password,
+            "csrf_token": _csrf_of(page.text),
+            "next": "/account",
+        },
+    )
+    assert response.status_code == 303 and "failed" not in response.headers["location"]
+
+
+@pytest.fixture
+def login() -> Callable[..., None]:
+    """``login(client, person, lang="en")``: sign in through the form, as a browser would."""
+    return _login
+
+
+@pytest.fixture
+def signed_in(
+    client: TestClient, make_subscriber: Callable[[], Person]
+) -> tuple[TestClient, Person]:
+    person = make_subscriber()
+    _login(client, person)
+    return client, person
+
+
+@pytest.fixture
+def bearer(services: Services) -> Callable[[Role], dict[str, str]]:
+    """``bearer(role)``: Authorization headers of a new API token with that role."""
+
+    def make(role: Role) -> dict[str, str]:
+        _, secret = services.accounts.create_token(
+            f"test {role.value} {uuid.uuid4().hex[:6]}", role
+        )
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make
+
+
+# -- live server and browser (Playwright with Debian's Chromium) ---------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: FastAPI
+
+    @property
+    def services(self) -> Services:
+        found: Services = self.app.state.services
+        return found
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One uvicorn server per session on a free localhost port (SQLite), in a thread."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    home = tmp_path_factory.mktemp("live-home")
+    application = create_app(
+        _settings(home, f"sqlite:///{home / 'trustflux.db'}", url), passwords=fast_passwords()
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the live server did not start")
+        time.sleep(0.05)
+    yield LiveServer(url, application)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    path = os.environ.get("TRUSTFLUX_CHROMIUM", "/usr/bin/chromium")
+    if not Path(path).is_file():
+        message = f"Chromium not found at {path} (set TRUSTFLUX_CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message + ": browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
