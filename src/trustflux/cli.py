@@ -13,6 +13,7 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from trustflux import __version__
+from trustflux.cli_audit import audit_app
 from trustflux.cli_console import RichReporter
 from trustflux.cli_operations import ops_app
 from trustflux.cli_operations import use as use_operations
@@ -271,6 +272,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(subscribers_app, name="subscribers")
 app.add_typer(gate_app, name="gate")
 app.add_typer(ops_app, name="ops")
+app.add_typer(audit_app, name="audit")
 
 
 def _migrated_engine(settings: Settings) -> Any:
@@ -289,7 +291,15 @@ def _real_gate(settings: Settings) -> Any:
     return Gate(_migrated_engine(settings), load_register(settings.register_dir))
 
 
-use_operations(gate=_real_gate)
+def _audit_recorder(settings: Settings) -> Any:
+    """Job runs go into the audit trail, then into ``runs.jsonl`` as before."""
+    from trustflux.audit import AuditRunRecorder, AuditTrail
+    from trustflux.cli_operations import jsonl_recorder
+
+    return AuditRunRecorder(AuditTrail(_migrated_engine(settings)), jsonl_recorder(settings))
+
+
+use_operations(gate=_real_gate, recorder=_audit_recorder)
 
 
 @app.command()

@@ -106,3 +106,7 @@ class NotEligibleError(OperationsError):
 
 class TelemetryError(OperationsError):
     """The telemetry source (MQTT broker, file) cannot be reached or read at all."""
+
+
+class AuditError(TrustfluxError):
+    """The audit trail cannot be written or read, or its chain is broken."""

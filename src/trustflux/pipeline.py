@@ -96,4 +96,7 @@ def run_main_job(
         )
     objectors = gate_objectors(settings, register, period)
     stats = run_statistics(settings, period, engine=engine, objectors=objectors, reporter=reporter)
+    from trustflux.audit import audit_release
+
+    audit_release(settings, stats.metadata, stats.counts, actor="trustflux run")
     return MainJobResult(world_dir, report, len(register.purposes), record, stats)

@@ -8,6 +8,7 @@ under ``migrations/versions`` create exactly these tables; a test checks they ag
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -134,4 +135,20 @@ api_tokens = Table(
     comment="Bearer tokens for jobs and integrations; only a hash of the secret is kept.",
 )
 
-APPEND_ONLY_TABLES = ("ledger_records", "notices")
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("seq", _Position, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("purpose", String(64), nullable=True),
+    Column("subject", String(80), nullable=True),
+    Column("details", JSON(), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False, unique=True),
+    Index(None, "subject", "seq"),
+    comment="Hash-chained audit trail: every access, decision, job run and release (append-only).",
+)
+
+APPEND_ONLY_TABLES = ("ledger_records", "notices", "audit_entries")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, RowMapping, and_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -48,6 +48,9 @@ from trustflux.ledger.notices import Notice, NoticeBook, current_notices
 from trustflux.ledger.rules import Draft, Latest, check_against, draft
 from trustflux.register import Register
 
+if TYPE_CHECKING:
+    from trustflux.audit import AuditTrail
+
 Outcome = list[Record] | LedgerError
 """What became of one group of a batch: its records, or why none was written."""
 
@@ -65,8 +68,11 @@ class Ledger:
         *,
         clock: Callable[[], datetime] = utc_now,
         max_clock_skew: timedelta = timedelta(minutes=5),
+        audit: AuditTrail | None = None,
     ) -> None:
         self.engine = engine
+        self.audit = audit
+        """When set, every record is also a ``consent_change`` entry, in the same transaction."""
         self.reader = read_only(engine)
         self.register = register
         self.clock = clock
@@ -245,6 +251,11 @@ class Ledger:
             # statement is slower here: psycopg parses each new long query text in Python.)
             conn.execute(_INSERT_RECORDS, rows)
             conn.execute(self._upsert_state, [_state_row(r) for r in final.values()])
+            if self.audit is not None:
+                from trustflux.audit.consent import consent_entries
+
+                written = [r for o in outcomes.values() if isinstance(o, list) for r in o]
+                self.audit.append_in(conn, consent_entries(written))
         return outcomes
 
     def _latest_for(

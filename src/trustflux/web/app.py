@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from trustflux import __version__
 from trustflux.accounts import Accounts, Passwords
+from trustflux.audit import AuditTrail
 from trustflux.config import Settings, load_settings
 from trustflux.db import create_db_engine, require_current, upgrade
 from trustflux.gate import Gate
@@ -65,7 +66,7 @@ def create_app(
         settings=settings,
         register=register,
         engine=engine,
-        ledger=Ledger(engine, register, clock=clock),
+        ledger=Ledger(engine, register, clock=clock, audit=AuditTrail(engine)),
         gate=Gate(engine, register, clock=clock),
         accounts=Accounts(engine, passwords, clock=clock),
         signer=Signer(resolve_secret(settings)),

@@ -58,6 +58,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col.event": {"en": "Choice", "fr": "Choix"},
     "col.method": {"en": "How", "fr": "Comment"},
     "col.notice": {"en": "Notice", "fr": "Notice"},
+    "col.who": {"en": "Who", "fr": "Qui"},
+    "col.what": {"en": "What", "fr": "Quoi"},
+    "col.why": {"en": "Why (purpose)", "fr": "Pourquoi (finalité)"},
     "col.receipt": {"en": "Receipt", "fr": "Reçu"},
     "purpose.what": {"en": "What data", "fr": "Quelles données"},
     "purpose.why": {"en": "Why", "fr": "Pourquoi"},
@@ -223,6 +226,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "account.no_history": {
         "en": "You have not made any choice yet.",
         "fr": "Vous n'avez encore fait aucun choix.",
+    },
+    "account.access": {
+        "en": "Who accessed my data, and why",
+        "fr": "Qui a accédé à mes données, et pourquoi",
+    },
+    "account.access_intro": {
+        "en": "Every access to your data and every decision about it, from the audit trail.",
+        "fr": "Chaque accès à vos données et chaque décision les concernant, d'après le "
+        "journal d'audit.",
+    },
+    "account.no_access": {
+        "en": "Nobody has accessed your data yet.",
+        "fr": "Personne n'a encore accédé à vos données.",
     },
     "account.rights": {"en": "My data rights", "fr": "Mes droits sur mes données"},
     "account.rights_intro": {

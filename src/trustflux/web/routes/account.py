@@ -102,9 +102,12 @@ def _account_context(services: Services, subscriber_id: str, t: Translator) -> d
         rows.append(_row(purpose, decision, current.get(purpose.id), t))
     history = list(reversed(services.ledger.history(subscriber_id)))
     names = {p.id: p.name.get(t.lang) for p in services.register.purposes}
+    audit = services.ledger.audit
+    accesses = list(reversed(audit.entries(subject=subscriber_id))) if audit else []
     return {
         "rows": rows,
         "history": history,
+        "accesses": accesses,
         "purpose_names": names,
         "subscriber_id": subscriber_id,
     }

@@ -1,0 +1,50 @@
+"""Statistics releases into the audit trail (called by the main job after a release)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trustflux.audit.entry import Entry
+from trustflux.audit.trail import AuditTrail
+from trustflux.config import Settings
+
+STATISTICS_RELEASE = "statistics_release"
+MOBILITY_PURPOSE = "mobility_statistics"
+
+
+def release_details(metadata: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    """Release id, period, epsilon and counts from a release's metadata."""
+    privacy = metadata.get("privacy")
+    return {
+        "release_id": metadata.get("release_id"),
+        "period": metadata.get("period"),
+        "epsilon": privacy.get("epsilon") if isinstance(privacy, dict) else None,
+        "counts": {str(k): int(v) for k, v in counts.items()},
+    }
+
+
+def record_release(
+    trail: AuditTrail,
+    metadata: dict[str, Any],
+    counts: dict[str, int],
+    *,
+    actor: str,
+    purpose: str = MOBILITY_PURPOSE,
+) -> Entry:
+    """One ``statistics_release`` entry."""
+    details = release_details(metadata, counts)
+    return trail.append(actor, STATISTICS_RELEASE, purpose=purpose, details=details)
+
+
+def audit_release(
+    settings: Settings, metadata: dict[str, Any], counts: dict[str, int], *, actor: str
+) -> Entry:
+    """Open the relational store of ``settings`` (migrating it) and record a release."""
+    from trustflux.db import create_db_engine, upgrade
+
+    engine = create_db_engine(settings.sqlalchemy_url)
+    try:
+        upgrade(engine)
+        return record_release(AuditTrail(engine), metadata, counts, actor=actor)
+    finally:
+        engine.dispose()
