@@ -30,11 +30,18 @@ def register() -> Register:
     return load_register(ROOT / "register")
 
 
-def _postgres_url() -> Iterator[str]:
+def postgres_schema_url(prefix: str = "tf_test") -> Iterator[str]:
+    """A PostgreSQL URL on a fresh schema, dropped afterwards (use with ``yield from``).
+
+    The server comes from ``TRUSTFLUX_TEST_DATABASE_URL``. Unset or unreachable: the test is
+    skipped with the reason, except under CI (``CI`` set), where either is a failure.
+    """
     base = os.environ.get("TRUSTFLUX_TEST_DATABASE_URL")
     if not base:
+        if os.environ.get("CI"):
+            pytest.fail("TRUSTFLUX_TEST_DATABASE_URL must be set in CI")
         pytest.skip("TRUSTFLUX_TEST_DATABASE_URL is not set: PostgreSQL variant skipped")
-    schema = f"tf_test_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -61,7 +68,7 @@ def db_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('store-db') / 'trustflux.db'}"
     else:
-        yield from _postgres_url()
+        yield from postgres_schema_url()
 
 
 @pytest.fixture(scope="session")

@@ -7,44 +7,15 @@ skipped with the reason, except under CI (``CI`` set), where that fails.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, text
 
+from db_fixtures import postgres_schema_url
 from trustflux.audit import AuditTrail
 from trustflux.db import create_db_engine, upgrade
-
-
-def _postgres_url() -> Iterator[str]:
-    base = os.environ.get("TRUSTFLUX_TEST_DATABASE_URL")
-    if not base:
-        if os.environ.get("CI"):
-            pytest.fail("TRUSTFLUX_TEST_DATABASE_URL must be set in CI")
-        pytest.skip("TRUSTFLUX_TEST_DATABASE_URL is not set: PostgreSQL variant skipped")
-    schema = f"tf_audit_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        message = f"PostgreSQL at {make_url(base).render_as_string()} unreachable: {exc.orig}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message + " (PostgreSQL variant skipped)")
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -52,7 +23,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'trustflux.db'}"
     else:
-        yield from _postgres_url()
+        yield from postgres_schema_url("tf_audit")
 
 
 @pytest.fixture

@@ -24,10 +24,8 @@ import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
+from db_fixtures import postgres_schema_url
 from trustflux.accounts import Passwords, Role
 from trustflux.config import Settings
 from trustflux.gate import sync_subscribers
@@ -46,30 +44,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _postgres_url() -> Iterator[str]:
-    base = os.environ.get("TRUSTFLUX_TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("TRUSTFLUX_TEST_DATABASE_URL is not set: PostgreSQL variant skipped")
-    schema = f"tf_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        message = f"PostgreSQL at {make_url(base).render_as_string()} unreachable: {exc.orig}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message + " (PostgreSQL variant skipped)")
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _settings(home: Path, database_url: str, base_url: str = "http://testserver") -> Settings:
@@ -95,7 +69,7 @@ def db_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('web-db') / 'trustflux.db'}"
     else:
-        yield from _postgres_url()
+        yield from postgres_schema_url()
 
 
 @pytest.fixture(scope="session")
