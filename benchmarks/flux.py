@@ -23,34 +23,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-EVENTS_PER_SUBSCRIBER_DAY = 103
-
-
-def prepare(work: Path, events: int, seed: int) -> Path:
-    """A one-day world of about ``events`` events, ingested into ``work/home``."""
-    from trustflux.config import Settings
-    from trustflux.events.ingest import ingest_directory
-    from trustflux.events.world import generate_world
-
-    home = work / "home"
-    if (work / "ready").exists():
-        return home
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    subscribers = max(1_000, events // EVENTS_PER_SUBSCRIBER_DAY)
-    t0 = time.perf_counter()
-    world = generate_world(work / "world", subscribers=subscribers, days=1, seed=seed)
-    print(
-        f"  world: {subscribers:,} subscribers, {world.counts['events']:,} events "
-        f"({time.perf_counter() - t0:.0f} s)",
-        flush=True,
-    )
-    t0 = time.perf_counter()
-    ingest_directory(Settings(home=home), world.input_dir)
-    print(f"  ingested in {time.perf_counter() - t0:.0f} s", flush=True)
-    shutil.rmtree(work / "world")  # the store holds what the job reads
-    (work / "ready").touch()
-    return home
+from worlds import prepare_world
 
 
 def job(home: Path, engine: str, memory_limit: str) -> None:
@@ -88,7 +61,7 @@ def main() -> None:
     )
     for events in args.events:
         print(f"{events:,} events:", flush=True)
-        home = prepare(args.work / f"flux-{events}", events, args.seed)
+        home = prepare_world(args.work / f"flux-{events}", events, args.seed)
         out = subprocess.run(
             [
                 sys.executable,

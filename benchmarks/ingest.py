@@ -21,9 +21,7 @@ from pathlib import Path
 from trustflux.config import Settings
 from trustflux.events.ingest import ingest_directory
 from trustflux.events.world import generate_world
-
-EVENTS_PER_SUBSCRIBER_DAY = 103
-"""Measured on the default world (events / own subscribers for one day); sizes the world."""
+from worlds import subscribers_for
 
 
 def peak_rss_gb() -> float:
@@ -38,7 +36,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the world and the home")
     args = parser.parse_args()
 
-    subscribers = max(1_000, args.events // EVENTS_PER_SUBSCRIBER_DAY)
+    subscribers = subscribers_for(args.events)
     work = args.work / f"ingest-{args.events}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

@@ -33,37 +33,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-EVENTS_PER_SUBSCRIBER_DAY = 103
+from worlds import prepare_world
+
 DAY = date(2026, 3, 2)
 JOBS = ("billing", "fraud", "network", "offers", "diagnostics")
-
-
-def prepare(work: Path, events: int, seed: int) -> Path:
-    """A one-day world of about ``events`` events ingested into ``work/home``; truth kept."""
-    from trustflux.config import Settings
-    from trustflux.events.ingest import ingest_directory
-    from trustflux.events.world import generate_world
-
-    home = work / "home"
-    if (work / "ready").exists():
-        return home
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    subscribers = max(1_000, events // EVENTS_PER_SUBSCRIBER_DAY)
-    t0 = time.perf_counter()
-    world = generate_world(work / "world", subscribers=subscribers, days=1, seed=seed)
-    print(
-        f"  world: {subscribers:,} subscribers, {world.counts['events']:,} events "
-        f"({time.perf_counter() - t0:.0f} s)",
-        flush=True,
-    )
-    t0 = time.perf_counter()
-    ingest_directory(Settings(home=home), world.input_dir)
-    print(f"  ingested in {time.perf_counter() - t0:.0f} s", flush=True)
-    shutil.copytree(work / "world" / "truth", work / "truth")
-    shutil.rmtree(work / "world")
-    (work / "ready").touch()
-    return home
 
 
 def job(home: Path, name: str, memory_limit: str) -> None:
@@ -430,7 +403,7 @@ def main() -> None:
         job(Path(args.job[0]), args.job[1], args.memory_limit)
         return
     if args.prepare:
-        prepare(args.prepare, args.events, args.seed)
+        prepare_world(args.prepare, args.events, args.seed, keep_truth=True)
         return
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores; "
