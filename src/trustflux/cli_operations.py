@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -141,6 +141,31 @@ def _window(settings: Settings, start: str, days: int) -> Window:
     return Window.local_days(_day(start), days, settings.local_timezone)
 
 
+def _run_windowed(
+    run: Callable[..., RunRecord],
+    purpose: str,
+    settings: Settings,
+    *,
+    start: str,
+    days: int,
+    at: str | None,
+    eligible: Path | None,
+    actor: str | None,
+    **options: Any,
+) -> RunRecord:
+    """Run a job over a window: ask the gate (or read its answer) at ``at``, record the run."""
+    moment = _moment(at)
+    return run(
+        settings,
+        _eligible(settings, purpose, moment, eligible),
+        window=_window(settings, start, days),
+        actor=_actor(actor),
+        gate_at=moment,
+        recorder=recorder_factory(settings),
+        **options,
+    )
+
+
 def _report(record: RunRecord, keys: tuple[str, ...]) -> None:
     out.print(f"run {record.run_id} ({record.job}, purpose {record.purpose}, by {record.actor})")
     shown = [k for k in keys if k in record.counts]
@@ -214,14 +239,15 @@ def ops_fraud(
     from trustflux.operations.fraud import run_fraud
 
     settings = _settings(home, register)
-    moment = _moment(at)
-    record = run_fraud(
+    record = _run_windowed(
+        run_fraud,
+        "fraud_detection",
         settings,
-        _eligible(settings, "fraud_detection", moment, eligible),
-        window=_window(settings, start, days),
-        actor=_actor(actor),
-        gate_at=moment,
-        recorder=recorder_factory(settings),
+        start=start,
+        days=days,
+        at=at,
+        eligible=eligible,
+        actor=actor,
         engine=engine,
     )
     _report(
@@ -252,14 +278,15 @@ def ops_network(
     from trustflux.operations.network import run_network
 
     settings = _settings(home, register)
-    moment = _moment(at)
-    record = run_network(
+    record = _run_windowed(
+        run_network,
+        "network_optimisation",
         settings,
-        _eligible(settings, "network_optimisation", moment, eligible),
-        window=_window(settings, start, days),
-        actor=_actor(actor),
-        gate_at=moment,
-        recorder=recorder_factory(settings),
+        start=start,
+        days=days,
+        at=at,
+        eligible=eligible,
+        actor=actor,
         engine=engine,
     )
     _report(
@@ -294,14 +321,15 @@ def ops_offers(
     from trustflux.operations.offers import run_offers
 
     settings = _settings(home, register)
-    moment = _moment(at)
-    record = run_offers(
+    record = _run_windowed(
+        run_offers,
+        "targeted_offers",
         settings,
-        _eligible(settings, "targeted_offers", moment, eligible),
-        window=_window(settings, start, days),
-        actor=_actor(actor),
-        gate_at=moment,
-        recorder=recorder_factory(settings),
+        start=start,
+        days=days,
+        at=at,
+        eligible=eligible,
+        actor=actor,
         engine=engine,
     )
     _report(
@@ -434,13 +462,14 @@ def ops_diagnostics(
     from trustflux.operations.diagnostics import PURPOSE, run_diagnostics
 
     settings = _settings(home, register)
-    moment = _moment(at)
-    record = run_diagnostics(
+    record = _run_windowed(
+        run_diagnostics,
+        PURPOSE,
         settings,
-        _eligible(settings, PURPOSE, moment, eligible),
-        window=_window(settings, start, days),
-        actor=_actor(actor),
-        gate_at=moment,
-        recorder=recorder_factory(settings),
+        start=start,
+        days=days,
+        at=at,
+        eligible=eligible,
+        actor=actor,
     )
     _report(record, ("gateways_eligible", "gateways_with_data", "findings"))
