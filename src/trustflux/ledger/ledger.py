@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,6 @@ from trustflux.ledger.model import (
     Method,
     Record,
     SubjectKind,
-    record_hash,
     record_hash_of,
     subject_kind,
     utc_now,
@@ -431,31 +431,12 @@ def _state_upsert(dialect: str) -> Any:
 
 
 def _make_record(item: Draft, latest: Latest | None) -> Record:
-    seq = 1 if latest is None else latest.seq + 1
-    prev = None if latest is None else latest.record_hash
-    digest = record_hash(
-        record_id=item.record_id,
-        subject=item.subject,
-        purpose=item.purpose.id,
-        seq=seq,
-        event=item.event,
-        occurred_at=item.occurred_at,
-        recorded_at=item.recorded_at,
-        method=item.method,
-        jurisdiction=item.jurisdiction,
-        expires_at=item.expires_at,
-        notice_version=item.notice_version,
-        notice_hash=item.notice_hash,
-        language=item.language,
-        actor=item.actor,
-        prev_hash=prev,
-    )
-    return Record(
+    unsealed = Record(
         record_id=item.record_id,
         subject=item.subject,
         subject_kind=item.subject_kind,
         purpose=item.purpose.id,
-        seq=seq,
+        seq=1 if latest is None else latest.seq + 1,
         event=item.event,
         occurred_at=item.occurred_at,
         recorded_at=item.recorded_at,
@@ -466,9 +447,11 @@ def _make_record(item: Draft, latest: Latest | None) -> Record:
         notice_hash=item.notice_hash,
         language=item.language,
         actor=item.actor,
-        prev_hash=prev,
-        record_hash=digest,
+        prev_hash=None if latest is None else latest.record_hash,
+        record_hash="",
     )
+    # The hash covers every field but itself: the same function verification uses.
+    return replace(unsealed, record_hash=record_hash_of(unsealed))
 
 
 def _latest_of(record: Record) -> Latest:
