@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from typer.exceptions import TyperException
 
 from trustflux import __version__
 from trustflux.cli_audit import audit_app
-from trustflux.cli_console import RichReporter
+from trustflux.cli_console import RichReporter, err, out
 from trustflux.cli_operations import ops_app
 from trustflux.cli_operations import use as use_operations
 from trustflux.cli_statistics import print_release, statistics_app
@@ -33,8 +32,6 @@ app.add_typer(world_app, name="world")
 app.add_typer(register_app, name="register")
 app.add_typer(statistics_app, name="statistics")
 
-out = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 HomeOpt = Annotated[
     Path | None,

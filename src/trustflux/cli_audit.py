@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from trustflux.cli_console import err, out
 from trustflux.config import load_settings
 
 if TYPE_CHECKING:
@@ -19,8 +18,6 @@ if TYPE_CHECKING:
 audit_app = typer.Typer(
     help="The audit trail: every access, decision, job run and release.", no_args_is_help=True
 )
-out = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 HomeOpt = Annotated[Path | None, typer.Option("--home", help="trustflux home.")]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,6 +17,11 @@ from rich.progress import (
 )
 
 from trustflux.console import Task
+
+out = Console(width=None if sys.stdout.isatty() else 120)
+"""The CLI's standard output (120 columns when not a terminal, so tables are not cut)."""
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+"""Progress and errors."""
 
 
 class _RichTask:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -18,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
+from trustflux.cli_console import err, out
 from trustflux.config import Settings, load_settings
 from trustflux.errors import TrustfluxError
 
@@ -34,8 +33,6 @@ ops_app = typer.Typer(
     help="Operations under purpose limitation: billing, fraud, network, offers, gateways.",
     no_args_is_help=True,
 )
-out = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 
 def register_only_gate(settings: Settings) -> PurposeGate:

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from trustflux.cli_console import RichReporter
+from trustflux.cli_console import RichReporter, err, out
 from trustflux.config import load_settings
 from trustflux.errors import TrustfluxError
 
 statistics_app = typer.Typer(
     help="Anonymised mobility statistics: footfall, origin and movement.", no_args_is_help=True
 )
-out = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 
 def read_objectors(path: Path) -> list[str]:

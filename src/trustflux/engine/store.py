@@ -100,15 +100,6 @@ class Store:
         table = self.con.read_parquet([str(p) for p in files], hive_partitioning=False)
         return table.select(*[table[c.name].cast(ibis_type(c)).name(c.name) for c in spec.columns])
 
-    def days(self, name: str) -> list[date]:
-        """Partitions present for a day-partitioned table."""
-        out = []
-        for d in sorted(self.table_dir(name).glob("day=*")):
-            if any(d.glob("*.parquet")):
-                out.append(date.fromisoformat(d.name.removeprefix("day=")))
-        return out
-
-    # -- publication ----------------------------------------------------------------------
     def publish(self, expr: Any, spec: TableSpec, ingest_id: str) -> int:
         """Write ``expr`` as new Parquet parts of ``spec``'s table; returns rows written.
 
@@ -206,10 +197,6 @@ class Store:
             "INSERT INTO ingest_log VALUES (?, ?, ?, now(), ?, ?, ?, ?, ?)",
             [ingest_id, table, started, files, read, accepted, quarantined, duplicates],
         )
-
-    def row_count(self, name: str) -> int:
-        table = self.read(name)
-        return 0 if table is None else int(table.count().execute())
 
 
 def new_ingest_id() -> str:
