@@ -110,11 +110,10 @@ def _check_columns(path: Path, spec: TableSpec, names: list[str]) -> None:
 
 def _parquet_rows(path: Path, spec: TableSpec) -> int:
     try:
-        meta = pq.read_metadata(path)
-        schema = pq.read_schema(path)
+        meta = pq.read_metadata(path)  # one footer read: row count and column names
     except (OSError, pa.ArrowInvalid) as exc:
         raise InputError(f"{path}: not a readable Parquet file: {exc}") from exc
-    _check_columns(path, spec, list(schema.names))
+    _check_columns(path, spec, list(meta.schema.to_arrow_schema().names))
     return int(meta.num_rows)
 
 

@@ -173,8 +173,8 @@ def _exact(
         )
     ).sort_by("zone_id")
     regions = sorted(
-        set(session.to_arrow(tables["zones"].select("region_id")).column(0).to_pylist())
-    )
+        set(zones_arrow.column("region_id").to_pylist())
+    )  # every zone, published or not
     inputs = Inputs(
         tables["events"],
         tables["cells"],
