@@ -151,4 +151,85 @@ audit_entries = Table(
     comment="Hash-chained audit trail: every access, decision, job run and release (append-only).",
 )
 
-APPEND_ONLY_TABLES = ("ledger_records", "notices", "audit_entries")
+dsr_requests = Table(
+    "dsr_requests",
+    metadata,
+    Column("request_id", String(36), primary_key=True),
+    Column("subject_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("filed_by", String(120), nullable=False),
+    Column("details", JSON(), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("verified_at", UtcDateTime(), nullable=True),
+    Column("verification", String(32), nullable=True),
+    Column("extension_reason", Text, nullable=True),
+    Column("refusal_reason", Text, nullable=True),
+    Column("completed_at", UtcDateTime(), nullable=True),
+    Column("result", JSON(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index(None, "status", "due_at"),
+    Index(None, "subject_id"),
+    comment="Data-subject requests (GDPR Art. 15-21) and where each stands (Art. 12 deadlines).",
+)
+
+otp_challenges = Table(
+    "otp_challenges",
+    metadata,
+    Column("challenge_id", String(36), primary_key=True),
+    Column("request_id", String(36), ForeignKey("dsr_requests.request_id"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("contact_hint", String(64), nullable=False),
+    Column("code_sha256", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("verified_at", UtcDateTime(), nullable=True),
+    comment="One-time codes sent to the contact on file to verify a requester (hash only).",
+)
+
+dpia_decisions = Table(
+    "dpia_decisions",
+    metadata,
+    Column("position", _Position, primary_key=True, autoincrement=True),
+    Column("purpose", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("decided_by", String(120), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=False),
+    Column("note", Text, nullable=False),
+    Index(None, "purpose", "position"),
+    comment="The DPO's DPIA decisions per purpose (append-only; the latest one applies).",
+)
+
+restrictions = Table(
+    "restrictions",
+    metadata,
+    Column("position", _Position, primary_key=True, autoincrement=True),
+    Column("subject_id", String(64), nullable=False),
+    Column("request_id", String(36), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("restricted_at", UtcDateTime(), nullable=False),
+    Column("lifted_at", UtcDateTime(), nullable=True),
+    Column("lifted_by", String(120), nullable=True),
+    Index(None, "subject_id"),
+    comment="Restrictions of processing (GDPR Art. 18): the gate denies every purpose meanwhile.",
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("ticket_id", String(36), primary_key=True),
+    Column("subscriber_id", String(64), nullable=False),
+    Column("gateway_id", String(64), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("opened_by", String(120), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("closed_by", String(120), nullable=True),
+    Index(None, "subscriber_id"),
+    comment="Customer-service tickets: an agent sees a gateway's diagnosis only under one.",
+)
+
+APPEND_ONLY_TABLES = ("ledger_records", "notices", "audit_entries", "dpia_decisions")
