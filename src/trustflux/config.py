@@ -168,6 +168,34 @@ class Settings(BaseSettings):
         default=200_000, ge=1, description="Telemetry values buffered before a Parquet part."
     )
 
+    # -- data-subject rights and governance ---------------------------------------------------
+    rights_directory: Path | None = Field(
+        default=None,
+        description="Exports answering access and portability requests, and the outbox of "
+        "one-time codes (default <home>/rights).",
+    )
+    otp_sender: Literal["file", "console"] = Field(
+        default="file",
+        description="How one-time codes reach the contact on file: 'file' appends to "
+        "<rights>/outbox.jsonl (a stand-in for an SMS gateway), 'console' shows them on the "
+        "terminal that runs the command.",
+    )
+    otp_ttl_minutes: int = Field(default=15, ge=1, le=1440, description="Life of a one-time code.")
+    otp_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Wrong codes allowed before a challenge is spent."
+    )
+    governance_refresh_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often a long-lived gate re-reads the DPO's DPIA decisions and the "
+        "restrictions of processing (0: on every decision).",
+    )
+
+    @property
+    def rights_dir(self) -> Path:
+        """Where rights exports and the one-time-code outbox live (see ``rights_directory``)."""
+        return self.rights_directory if self.rights_directory is not None else self.home / "rights"
+
     @property
     def ops_dir(self) -> Path:
         """Where the operations jobs write (see ``operations_dir``)."""

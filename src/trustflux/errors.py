@@ -110,3 +110,27 @@ class TelemetryError(OperationsError):
 
 class AuditError(TrustfluxError):
     """The audit trail cannot be written or read, or its chain is broken."""
+
+
+class RightsError(TrustfluxError):
+    """A data-subject request cannot be filed, verified, executed or answered as asked."""
+
+
+class RequestNotFoundError(RightsError):
+    """No data-subject request (or subscriber) with that identifier."""
+
+
+class RequestStateError(RightsError):
+    """The request is not in a state that allows this step (e.g. executing an unverified one)."""
+
+
+class VerificationError(RightsError):
+    """A one-time code is wrong, expired or used up."""
+
+
+class ErasedSubjectError(RightsError):
+    """The subscriber's data was erased: nothing is held any more."""
+
+
+class TicketError(OperationsError):
+    """A customer-service ticket is missing, closed or lacks a stated reason."""

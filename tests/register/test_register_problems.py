@@ -374,7 +374,7 @@ def test_non_yaml_and_hidden_files_are_ignored(register_copy: Path) -> None:
     (register_copy / "purposes" / "README.md").write_text("# purposes\n", encoding="utf-8")
     (register_copy / "purposes" / ".billing.yaml.swp").write_text("junk", encoding="utf-8")
     (register_copy / "purposes" / ".draft.yaml").write_text("id: [", encoding="utf-8")
-    assert len(load_register(register_copy).purposes) == 9
+    assert len(load_register(register_copy).purposes) == 10
 
 
 def test_text_where_a_mapping_is_expected(register_copy: Path, edit_purpose: Editor) -> None:

@@ -24,7 +24,7 @@ def test_accounts_tokens_contracts_and_decisions(tmp_path: Path) -> None:
     home = str(tmp_path / "home")
     register = str(ROOT / "register")
     code, out = _run("db", "upgrade", "--home", home)
-    assert code == 0 and "0002_audit_trail" in out
+    assert code == 0 and "0003_rights" in out
     contracts = tmp_path / "subscribers.parquet"
     pq.write_table(
         pa.table(

@@ -93,7 +93,7 @@ def test_unknown_pages_are_404_in_html(client: TestClient) -> None:
 def test_badge_image_and_embed(client: TestClient) -> None:
     svg = client.get("/badges/app:fluxtel_et_moi/badge.svg?lang=en")
     assert svg.headers["content-type"].startswith("image/svg+xml")
-    assert "<title>Trust badge of App fluxtel_et_moi: 5 purposes</title>" in svg.text
+    assert "<title>Trust badge of App fluxtel_et_moi: 6 purposes</title>" in svg.text
     embed = client.get("/badges/app:fluxtel_et_moi/embed?lang=fr").text
     assert 'target="_blank" rel="noopener"' in embed
     page = client.get("/badges/app:fluxtel_et_moi?lang=en").text

@@ -11,6 +11,7 @@ from trustflux.register.loader import load_register
 from trustflux.register.models import (
     ConsentMechanism,
     DpiaStatus,
+    KeptStore,
     LawfulBasis,
     LocalizedText,
     Purpose,
@@ -22,6 +23,7 @@ __all__ = [
     "ConsentMechanism",
     "DpiaStatus",
     "Duration",
+    "KeptStore",
     "LawfulBasis",
     "LocalizedText",
     "Purpose",

@@ -198,12 +198,35 @@ class Assessment(_Model):
     conclusion: Text | None = None
 
 
+class KeptStore(StrEnum):
+    """Stores of the identified zone a retention exception can keep after an erasure.
+
+    The rights module erases every store not named by some exception and lists the named ones,
+    with their legal ground, in its answer.
+    """
+
+    CONTRACT = "contract"
+    EVENTS = "events"
+    TELEMETRY = "telemetry"
+    BILLING_INVOICES = "billing_invoices"
+    FRAUD_ALERTS = "fraud_alerts"
+    OFFERS = "offers"
+    DIAGNOSTICS = "diagnostics"
+    TICKETS = "tickets"
+    CONSENT_LEDGER = "consent_ledger"
+    AUDIT_TRAIL = "audit_trail"
+    RIGHTS_REQUESTS = "rights_requests"
+    ERASURE_MARKERS = "erasure_markers"
+
+
 class RetentionException(_Model):
     """Something kept longer than the purpose's period, and the legal ground for it."""
 
     what: LocalizedText
     period: Duration
     legal_ground: Text
+    keeps: Seq[Annotated[KeptStore, Field(strict=False)]] = ()
+    """Stores this exception keeps when the data subject asks for erasure."""
 
 
 class Retention(_Model):

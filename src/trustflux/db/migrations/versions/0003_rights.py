@@ -79,9 +79,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("position", name="pk_dpia_decisions"),
         comment="The DPO's DPIA decisions per purpose (append-only; the latest one applies).",
     )
-    op.create_index(
-        "ix_dpia_decisions_purpose_position", "dpia_decisions", ["purpose", "position"]
-    )
+    op.create_index("ix_dpia_decisions_purpose_position", "dpia_decisions", ["purpose", "position"])
     op.create_table(
         "restrictions",
         sa.Column("position", _POSITION, autoincrement=True, nullable=False),

@@ -1,0 +1,2 @@
+"""Data-subject rights: requests, their workflow and deadlines, and their execution over every
+store trustflux keeps (GDPR Art. 12-21)."""
