@@ -1,0 +1,81 @@
+"""Fixtures of the rights-workflow suites: a migrated store (SQLite and PostgreSQL), the trail,
+a request book on a clock the test moves."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from db_fixtures import postgres_schema_url
+from trustflux.audit import AuditTrail
+from trustflux.db import create_db_engine, upgrade
+from trustflux.register import Register, load_register
+from trustflux.rights.requests import RequestBook
+
+ROOT = Path(__file__).resolve().parents[2]
+START = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
+
+
+class Clock:
+    """A clock the test sets and moves."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def rights_register() -> Register:
+    return load_register(ROOT / "register")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def rights_db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('rights-db') / 'trustflux.db'}"
+    else:
+        yield from postgres_schema_url("tf_rights")
+
+
+@pytest.fixture(scope="module")
+def rights_engine(rights_db_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(rights_db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def trail(rights_engine: Engine) -> AuditTrail:
+    return AuditTrail(rights_engine)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def book(
+    rights_engine: Engine, trail: AuditTrail, clock: Clock, rights_register: Register
+) -> RequestBook:
+    return RequestBook(rights_engine, trail, clock, register=rights_register)
+
+
+@pytest.fixture
+def subject() -> str:
+    """A subscriber id no other test uses (tests of a module share one database)."""
+    return f"T{uuid.uuid4().hex[:15]}"
