@@ -3,7 +3,8 @@
 Set logic over Arrow: the ledger gives the (small) set of subscribers whose latest choice
 matters at that time (consents in force for opt-in purposes, objections in force for opt-out
 ones), and one vectorised membership test against the subscribers table does the rest. For ten
-million subscribers this is seconds, where a per-person loop would be hours.
+million subscribers this is seconds, where a per-person loop would be hours. Restrictions of
+processing in force at that time are one more (tiny) set taken out the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from trustflux.db.tables import ledger_records, ledger_state
 from trustflux.errors import GateError
 from trustflux.gate.arrow_io import fetch_arrow
 from trustflux.gate.contracts import running_mask, subscribers_arrow
+from trustflux.gate.governance import RESTRICTION_EXEMPT, restricted_arrow
 from trustflux.gate.rules import PurposeRule
 from trustflux.ledger.model import Event, SubjectKind
 from trustflux.register import ConsentMechanism, LawfulBasis
@@ -53,9 +55,22 @@ def _population(conn: Connection, subscribers: pa.Table | None) -> pa.Table:
 
 
 def _mask(conn: Connection, rule: PurposeRule, at: datetime, table: pa.Table) -> pa.ChunkedArray:
-    ids = table.column("subscriber_id")
     if not rule.dpia_cleared:
         return _constant(False, table.num_rows)
+    allowed = _rule_mask(conn, rule, at, table)
+    if rule.purpose in RESTRICTION_EXEMPT:
+        return allowed
+    restricted = restricted_arrow(conn, at)
+    if len(restricted) == 0:
+        return allowed
+    ids = table.column("subscriber_id")
+    return pc.and_(allowed, pc.invert(pc.is_in(ids, value_set=restricted.cast(ids.type))))
+
+
+def _rule_mask(
+    conn: Connection, rule: PurposeRule, at: datetime, table: pa.Table
+) -> pa.ChunkedArray:
+    ids = table.column("subscriber_id")
     if rule.mechanism is ConsentMechanism.OPT_IN:
         consented = _in_force(conn, rule.purpose, at, Event.GIVEN)
         return pc.is_in(ids, value_set=consented.cast(ids.type))

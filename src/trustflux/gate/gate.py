@@ -1,12 +1,14 @@
 """The policy gate: may this purpose use this person's data at this time?
 
 Every processing job asks the gate, per person (``decide``) or for a whole population at once
-(``eligible``). Answers come from the register (lawful basis, kind of choice, DPIA status) and
-the ledger (latest consent or objection at that time), never from a job's own opinion.
+(``eligible``). Answers come from the register (lawful basis, kind of choice), the DPO's DPIA
+decisions over the register's DPIA status, the restrictions of processing, and the ledger
+(latest consent or objection at that time), never from a job's own opinion.
 """
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -21,9 +23,18 @@ from trustflux.db.tables import ledger_records, ledger_state
 from trustflux.errors import DatabaseError, GateError
 from trustflux.gate import bulk
 from trustflux.gate.contracts import all_contracts, contracts_for
-from trustflux.gate.rules import Choice, Contract, Decision, PurposeRule, decide_rule, purpose_rules
+from trustflux.gate.governance import Governance, load_governance
+from trustflux.gate.rules import (
+    Choice,
+    Contract,
+    Decision,
+    PurposeRule,
+    decide_rule,
+    purpose_rules,
+    with_dpia,
+)
 from trustflux.ledger.model import SUBJECT_HINT, Event, Method, SubjectKind, subject_kind, utc_now
-from trustflux.register import Register
+from trustflux.register import DpiaStatus, Register
 
 Query = tuple[str, str, datetime | None]
 """(subject, purpose, at): ``at`` None means now."""
@@ -38,16 +49,65 @@ class _Asked:
 
 
 class Gate:
-    """Decisions from the register and the ledger over the relational store."""
+    """Decisions from the register, the governance tables and the ledger.
+
+    The DPO's DPIA decisions and the restrictions of processing are read at most every
+    ``refresh_seconds`` (0: on every call) and kept in memory between, so a single decision
+    costs no query for them; bulk sets and snapshots always read them fresh.
+    """
 
     def __init__(
-        self, engine: Engine, register: Register, *, clock: Callable[[], datetime] = utc_now
+        self,
+        engine: Engine,
+        register: Register,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        refresh_seconds: float = 2.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        if refresh_seconds < 0:
+            raise GateError(f"refresh_seconds must be >= 0, got {refresh_seconds}")
         self.engine = engine
         self.reader = read_only(engine)
         self.register = register
         self.clock = clock
         self.rules = purpose_rules(register)
+        """The register's rules as written; ``rule_at`` gives them under the DPO's decisions."""
+        self.refresh_seconds = refresh_seconds
+        self._monotonic = monotonic
+        self._governance: tuple[float, Governance] | None = None
+        self._variants: dict[tuple[str, DpiaStatus], PurposeRule] = {}
+
+    # -- governance (DPIA decisions, restrictions) --------------------------------------------
+    def _governance_in(self, conn: Connection, *, fresh: bool = False) -> Governance:
+        """The governance view, reloaded if older than ``refresh_seconds`` (or if ``fresh``)."""
+        cached = self._governance
+        now = self._monotonic()
+        if fresh or cached is None or now - cached[0] >= self.refresh_seconds:
+            loaded = load_governance(conn)
+            self._governance = (now, loaded)  # one assignment: threads see old or new
+            return loaded
+        return cached[1]
+
+    def _effective(self, rule: PurposeRule, at: datetime, governance: Governance) -> PurposeRule:
+        status = governance.dpia_status(rule.purpose, at, rule.dpia_status)
+        if status is rule.dpia_status:
+            return rule
+        key = (rule.purpose, status)
+        variant = self._variants.get(key)
+        if variant is None:
+            variant = self._variants[key] = with_dpia(rule, status)
+        return variant
+
+    def rule_at(self, purpose: str, at: datetime | None = None) -> PurposeRule:
+        """The purpose's rule at ``at`` (default now) under the DPO's latest decisions."""
+        rule = self._rule(purpose)
+        try:
+            with self.reader.connect() as conn:
+                governance = self._governance_in(conn, fresh=True)
+        except OperationalError as exc:
+            raise DatabaseError(f"the governance tables are unavailable: {exc.orig}") from None
+        return self._effective(rule, at or self.clock(), governance)
 
     # -- one at a time, or many per round trip ------------------------------------------------
     def decide(self, subject: str, purpose: str, at: datetime | None = None) -> Decision:
@@ -69,13 +129,16 @@ class Gate:
 
     def _decide_many(self, queries: Sequence[Query]) -> list[Decision | GateError]:
         now = self.clock()
-        asked: list[_Asked | GateError] = [self._check(q, now) for q in queries]
-        valid = [a for a in asked if isinstance(a, _Asked)]
-        keys = {(a.subject, a.rule.purpose) for a in valid if a.rule.needs_ledger}
-        contract_ids = {
-            a.subject for a in valid if a.rule.needs_contract and a.kind is SubjectKind.SUBSCRIBER
-        }
         with self.reader.connect() as conn:
+            governance = self._governance_in(conn)
+            asked = [self._check(q, now, governance) for q in queries]
+            valid = [a for a in asked if isinstance(a, _Asked)]
+            keys = {(a.subject, a.rule.purpose) for a in valid if a.rule.needs_ledger}
+            contract_ids = {
+                a.subject
+                for a in valid
+                if a.rule.needs_contract and a.kind is SubjectKind.SUBSCRIBER
+            }
             latest = _latest_states(conn, keys) if keys else {}
             contracts = contracts_for(conn, contract_ids) if contract_ids else {}
             decisions: list[Decision | GateError] = []
@@ -90,6 +153,7 @@ class Gate:
                         choice = _choice_at(conn, item.subject, item.rule.purpose, item.at)
                     elif state is not None:
                         choice = state[1]
+                restriction = governance.restriction(item.subject, item.rule.purpose, item.at)
                 decisions.append(
                     decide_rule(
                         item.rule,
@@ -98,11 +162,12 @@ class Gate:
                         item.at,
                         choice,
                         contracts.get(item.subject),
+                        None if restriction is None else restriction.restricted_at,
                     )
                 )
         return decisions
 
-    def _check(self, query: Query, now: datetime) -> _Asked | GateError:
+    def _check(self, query: Query, now: datetime, governance: Governance) -> _Asked | GateError:
         subject, purpose, at = query
         kind = subject_kind(subject)
         if kind is None:
@@ -114,7 +179,8 @@ class Gate:
             )
         if at is not None and (at.tzinfo is None or at.utcoffset() is None):
             return GateError(f"time {at.isoformat()} has no time zone")
-        return _Asked(subject, kind, rule, at or now)
+        moment = at or now
+        return _Asked(subject, kind, self._effective(rule, moment, governance), moment)
 
     # -- populations --------------------------------------------------------------------------
     def eligible(
@@ -127,9 +193,10 @@ class Gate:
         None means every subscriber synced into the relational store. Set logic in Arrow over
         the ledger's latest state: no per-person loop.
         """
-        rule = self._rule(purpose)
+        rule, moment = self._rule(purpose), at or self.clock()
         with self.reader.connect() as conn:
-            return bulk.eligible(conn, rule, at or self.clock(), subscribers)
+            rule = self._effective(rule, moment, self._governance_in(conn, fresh=True))
+            return bulk.eligible(conn, rule, moment, subscribers)
 
     def excluded(
         self, purpose: str, at: datetime | None = None, subscribers: pa.Table | None = None
@@ -138,9 +205,10 @@ class Gate:
 
         The mobility opt-out stage drops exactly these before anything else happens.
         """
-        rule = self._rule(purpose)
+        rule, moment = self._rule(purpose), at or self.clock()
         with self.reader.connect() as conn:
-            return bulk.excluded(conn, rule, at or self.clock(), subscribers)
+            rule = self._effective(rule, moment, self._governance_in(conn, fresh=True))
+            return bulk.excluded(conn, rule, moment, subscribers)
 
     def snapshot(
         self, purposes: Iterable[str] | None = None, subjects: Iterable[str] | None = None
@@ -187,7 +255,8 @@ class Gate:
             contracts = (
                 all_contracts(conn) if subject_list is None else contracts_for(conn, subject_list)
             )
-        return GateSnapshot(self, histories, contracts, taken_at)
+            governance = load_governance(conn, subject_list)
+        return GateSnapshot(self, histories, contracts, taken_at, governance)
 
     def _rule(self, purpose: str) -> PurposeRule:
         rule = self.rules.get(purpose)
@@ -207,16 +276,18 @@ class GateSnapshot:
         histories: dict[tuple[str, str], tuple[list[datetime], list[Choice]]],
         contracts: dict[str, Contract],
         taken_at: datetime,
+        governance: Governance | None = None,
     ) -> None:
         self._gate = gate
         self._histories = histories
         self._contracts = contracts
         self.taken_at = taken_at
+        self._governance = governance or Governance()
 
     def decide(self, subject: str, purpose: str, at: datetime | None = None) -> Decision:
         """As ``Gate.decide``, from the snapshot (``at`` defaults to the snapshot's time)."""
         moment = at or self.taken_at
-        asked = self._gate._check((subject, purpose, moment), moment)
+        asked = self._gate._check((subject, purpose, moment), moment, self._governance)
         if isinstance(asked, GateError):
             raise asked
         choice = None
@@ -225,8 +296,15 @@ class GateSnapshot:
             position = bisect_right(history[0], moment)
             if position:
                 choice = history[1][position - 1]
+        restriction = self._governance.restriction(subject, purpose, moment)
         return decide_rule(
-            asked.rule, subject, asked.kind, moment, choice, self._contracts.get(subject)
+            asked.rule,
+            subject,
+            asked.kind,
+            moment,
+            choice,
+            self._contracts.get(subject),
+            None if restriction is None else restriction.restricted_at,
         )
 
 

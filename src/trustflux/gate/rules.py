@@ -6,7 +6,7 @@ jobs and the tests all run exactly the same rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from trustflux.ledger.model import Event, Method, SubjectKind
@@ -102,6 +102,14 @@ def purpose_rules(register: Register) -> dict[str, PurposeRule]:
     return {p.id: _rule(register, p) for p in register.purposes}
 
 
+def with_dpia(rule: PurposeRule, status: DpiaStatus) -> PurposeRule:
+    """The same rule under another DPIA status (a decision of the DPO)."""
+    if status is rule.dpia_status:
+        return rule
+    cleared = status in (DpiaStatus.APPROVED, DpiaStatus.NOT_REQUIRED)
+    return replace(rule, dpia_status=status, dpia_cleared=cleared)
+
+
 def _rule(register: Register, purpose: Purpose) -> PurposeRule:
     return PurposeRule(
         purpose=purpose.id,
@@ -120,9 +128,24 @@ def decide_rule(
     at: datetime,
     latest: Choice | None,
     contract: Contract | None,
+    restricted_since: datetime | None = None,
 ) -> Decision:
-    """Apply the register's rule for the purpose to the latest choice and the contract."""
-    allow, code, reason, record_id = _verdict(rule, kind, at, latest, contract)
+    """Apply the register's rule for the purpose to the latest choice and the contract.
+
+    ``restricted_since``: start of a restriction of processing in force for the subject at
+    ``at`` (the caller leaves it None for purposes a restriction does not stop).
+    """
+    if rule.dpia_cleared and restricted_since is not None:
+        verdict: _Verdict = (
+            False,
+            "restricted",
+            f"processing is restricted since {restricted_since.date().isoformat()} "
+            f"(GDPR Art. 18): the data is kept but not used for {rule.purpose}",
+            None,
+        )
+    else:
+        verdict = _verdict(rule, kind, at, latest, contract)
+    allow, code, reason, record_id = verdict
     return Decision(
         allow=allow,
         code=code,
