@@ -54,6 +54,7 @@ def _settings(home: Path, database_url: str, base_url: str = "http://testserver"
         environment="test",
         public_base_url=base_url,
         secret_key="test-secret-key-that-is-long-enough-0123456789",  # type: ignore[arg-type]
+        governance_refresh_seconds=0,  # the gate sees a DPO decision on the next request
     )
 
 
@@ -132,6 +133,18 @@ def make_subscriber(services: Services) -> Callable[[], Person]:
         username = f"{subscriber_id.lower()}@example.com"
         services.accounts.create(username, PASSWORD, Role.SUBSCRIBER, subscriber_id)
         return Person(subscriber_id, username)
+
+    return make
+
+
+@pytest.fixture
+def make_staff(services: Services) -> Callable[[Role], Person]:
+    """``make_staff(Role.DPO)``: a staff account (no subscriber id) that signs in like anyone."""
+
+    def make(role: Role) -> Person:
+        username = f"{role.value}-{uuid.uuid4().hex[:8]}@fluxtel.example"
+        services.accounts.create(username, PASSWORD, role)
+        return Person("", username)
 
     return make
 

@@ -18,10 +18,11 @@ from trustflux.db import create_db_engine, require_current, upgrade
 from trustflux.gate import Gate
 from trustflux.ledger import Ledger, utc_now
 from trustflux.register import Register, load_register
+from trustflux.rights.requests import RequestBook
 from trustflux.web import errors
 from trustflux.web.middleware import SecurityHeaders
 from trustflux.web.render import make_templates
-from trustflux.web.routes import account, api, auth, banner, pages
+from trustflux.web.routes import account, api, auth, banner, dpo, pages
 from trustflux.web.security import Signer, resolve_secret
 from trustflux.web.services import Services
 
@@ -31,6 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     banner.router,
     auth.router,
     account.router,
+    dpo.router,
     pages.router,
     api.health,
 )
@@ -62,17 +64,23 @@ def create_app(
     else:
         require_current(engine)
     base_url = settings.public_base_url.rstrip("/")
+    trail = AuditTrail(engine)
     services = Services(
         settings=settings,
         register=register,
         engine=engine,
-        ledger=Ledger(engine, register, clock=clock, audit=AuditTrail(engine)),
-        gate=Gate(engine, register, clock=clock),
+        ledger=Ledger(engine, register, clock=clock, audit=trail),
+        gate=Gate(
+            engine, register, clock=clock, refresh_seconds=settings.governance_refresh_seconds
+        ),
         accounts=Accounts(engine, passwords, clock=clock),
         signer=Signer(resolve_secret(settings)),
         templates=make_templates(),
         base_url=base_url,
         secure_cookies=base_url.startswith("https://"),
+        trail=trail,
+        clock=clock,
+        book=RequestBook(engine, trail, clock, register=register),
     )
 
     @asynccontextmanager

@@ -336,6 +336,258 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "You can also complain to the supervisory authority:",
         "fr": "Vous pouvez aussi adresser une réclamation à l'autorité de contrôle :",
     },
+    # -- rights requests (shared) ----------------------------------------------------------------
+    "kind.access": {"en": "Access to my data (Art. 15)", "fr": "Accès à mes données (art. 15)"},
+    "kind.portability": {
+        "en": "Copy to take elsewhere (Art. 20)",
+        "fr": "Copie à emporter (portabilité, art. 20)",
+    },
+    "kind.rectification": {"en": "Correction (Art. 16)", "fr": "Rectification (art. 16)"},
+    "kind.erasure": {"en": "Erasure (Art. 17)", "fr": "Effacement (art. 17)"},
+    "kind.objection": {"en": "Objection (Art. 21)", "fr": "Opposition (art. 21)"},
+    "kind.restriction": {
+        "en": "Restriction of processing (Art. 18)",
+        "fr": "Limitation du traitement (art. 18)",
+    },
+    "request_status.received": {
+        "en": "Received, identity to check",
+        "fr": "Reçue, identité à vérifier",
+    },
+    "request_status.verified": {"en": "Identity checked", "fr": "Identité vérifiée"},
+    "request_status.in_progress": {"en": "In progress", "fr": "En cours"},
+    "request_status.extended": {"en": "Extended", "fr": "Prolongée"},
+    "request_status.completed": {"en": "Answered", "fr": "Traitée"},
+    "request_status.refused": {"en": "Refused", "fr": "Refusée"},
+    "request_channel.account": {"en": "account area", "fr": "espace client"},
+    "request_channel.agent": {"en": "customer service", "fr": "service client"},
+    "request_channel.web": {"en": "public form", "fr": "formulaire public"},
+    "request_channel.cli": {"en": "DPO office", "fr": "bureau du DPO"},
+    "method_verify.session": {"en": "signed-in session", "fr": "session connectée"},
+    "method_verify.otp_sms": {
+        "en": "one-time code sent to the phone on file",
+        "fr": "code à usage unique envoyé au téléphone du dossier",
+    },
+    "method_verify.id_document": {"en": "identity document", "fr": "pièce d'identité"},
+    "method_verify.in_person": {"en": "in person, in a shop", "fr": "en personne, en boutique"},
+    "step.filed": {"en": "Filed", "fr": "Déposée"},
+    "step.verified": {"en": "Identity checked", "fr": "Identité vérifiée"},
+    "step.started": {"en": "Started", "fr": "Commencée"},
+    "step.extended": {"en": "Extended", "fr": "Prolongée"},
+    "step.refused": {"en": "Refused", "fr": "Refusée"},
+    "step.completed": {"en": "Answered", "fr": "Traitée"},
+    "step.failed": {"en": "Failed, to retry", "fr": "Échec, à relancer"},
+    "rights.days_left": {"en": "{n} days left", "fr": "{n} jours restants"},
+    "rights.overdue": {
+        "en": "Overdue by {n} days",
+        "fr": "En retard de {n} jours",
+    },
+    "rights.download_export": {
+        "en": "Download the export (ZIP)",
+        "fr": "Télécharger l'export (ZIP)",
+    },
+    "col.due": {"en": "Due", "fr": "Échéance"},
+    "col.kind": {"en": "Request", "fr": "Demande"},
+    "col.subject": {"en": "Subscriber", "fr": "Abonné"},
+    "col.channel": {"en": "Channel", "fr": "Canal"},
+    "col.received": {"en": "Received", "fr": "Reçue le"},
+    "col.verification": {"en": "Identity checked by", "fr": "Identité vérifiée par"},
+    "col.details": {"en": "Details", "fr": "Détails"},
+    "col.extension": {"en": "Reason for the extension", "fr": "Motif de la prolongation"},
+    "col.refusal": {"en": "Reason for the refusal", "fr": "Motif du refus"},
+    "col.completed": {"en": "Answered on", "fr": "Traitée le"},
+    "col.export": {"en": "Your data", "fr": "Vos données"},
+    "col.result": {"en": "Answer", "fr": "Réponse"},
+    # -- DPO queue and request page ---------------------------------------------------------------
+    "dpo.queue.title": {"en": "Rights requests", "fr": "Demandes d'exercice de droits"},
+    "dpo.queue.intro": {
+        "en": "{n} open requests, soonest due first. The answer is due one month after "
+        "receipt (two more months at most when extended, Art. 12(3)).",
+        "fr": "{n} demandes ouvertes, la plus urgente d'abord. La réponse est due un mois "
+        "après réception (deux mois de plus au maximum en cas de prolongation, art. 12(3)).",
+    },
+    "dpo.queue.overdue_count": {
+        "en": "{n} requests are overdue.",
+        "fr": "{n} demandes sont en retard.",
+    },
+    "dpo.queue.filter": {"en": "Filter requests", "fr": "Filtrer les demandes"},
+    "dpo.queue.all": {"en": "All", "fr": "Toutes"},
+    "dpo.queue.apply": {"en": "Filter", "fr": "Filtrer"},
+    "dpo.queue.caption": {
+        "en": "Open requests by due date",
+        "fr": "Demandes ouvertes par échéance",
+    },
+    "dpo.queue.empty": {"en": "No open request.", "fr": "Aucune demande ouverte."},
+    "dpo.request.steps": {"en": "Steps (audit trail)", "fr": "Étapes (journal d'audit)"},
+    "dpo.request.actions": {"en": "Next step", "fr": "Étape suivante"},
+    "dpo.request.verify": {"en": "Mark identity as checked", "fr": "Marquer l'identité vérifiée"},
+    "dpo.request.method": {"en": "How it was checked", "fr": "Comment elle a été vérifiée"},
+    "dpo.request.execute": {"en": "Carry out the request", "fr": "Exécuter la demande"},
+    "dpo.request.execute_help.access": {
+        "en": "Collects every store's data about the subscriber into a ZIP export.",
+        "fr": "Rassemble les données de chaque magasin sur l'abonné dans un export ZIP.",
+    },
+    "dpo.request.execute_help.portability": {
+        "en": "Exports the data the subscriber provided, in machine-readable files (ZIP).",
+        "fr": "Exporte les données fournies par l'abonné, en fichiers lisibles par machine (ZIP).",
+    },
+    "dpo.request.execute_help.rectification": {
+        "en": "Applies the corrections asked for to the contract data.",
+        "fr": "Applique les corrections demandées aux données du contrat.",
+    },
+    "dpo.request.execute_help.erasure": {
+        "en": "Erases every store except what the register's retention exceptions keep, "
+        "and lists what was kept with its legal ground.",
+        "fr": "Efface chaque magasin sauf ce que les exceptions de conservation du registre "
+        "gardent, et liste ce qui est gardé avec son fondement juridique.",
+    },
+    "dpo.request.execute_help.objection": {
+        "en": "Records the objection (or withdrawal of consent) in the ledger; the gate "
+        "follows it at once.",
+        "fr": "Enregistre l'opposition (ou le retrait du consentement) dans le registre des "
+        "consentements ; le filtre l'applique aussitôt.",
+    },
+    "dpo.request.execute_help.restriction": {
+        "en": "Restricts processing: the gate denies every purpose for this subscriber "
+        "until it is lifted.",
+        "fr": "Limite le traitement : le filtre refuse toute finalité pour cet abonné "
+        "jusqu'à la levée.",
+    },
+    "dpo.request.extend": {"en": "Extend the deadline", "fr": "Prolonger le délai"},
+    "dpo.request.months": {"en": "By", "fr": "De"},
+    "dpo.request.extend_reason": {
+        "en": "Reason (told to the subscriber)",
+        "fr": "Motif (communiqué à l'abonné)",
+    },
+    "dpo.request.refuse": {"en": "Refuse the request", "fr": "Refuser la demande"},
+    "dpo.request.refuse_reason": {
+        "en": "Reason (told to the subscriber, with the right to complain)",
+        "fr": "Motif (communiqué à l'abonné, avec le droit de réclamation)",
+    },
+    "dpo.request.done.verify": {"en": "Identity marked as checked.", "fr": "Identité vérifiée."},
+    "dpo.request.done.start": {"en": "Request started.", "fr": "Demande commencée."},
+    "dpo.request.done.execute": {"en": "Request carried out.", "fr": "Demande exécutée."},
+    "dpo.request.done.extend": {"en": "Deadline extended.", "fr": "Délai prolongé."},
+    "dpo.request.done.refuse": {"en": "Request refused.", "fr": "Demande refusée."},
+    # -- DPO workspace ---------------------------------------------------------------------------
+    "nav.dpo": {"en": "DPO workspace", "fr": "Espace DPO"},
+    "nav.agent": {"en": "Agent console", "fr": "Console conseiller"},
+    "nav.rights": {"en": "My rights", "fr": "Mes droits"},
+    "dpo.nav": {"en": "DPO workspace", "fr": "Espace DPO"},
+    "dpo.nav.queue": {"en": "Rights requests", "fr": "Demandes de droits"},
+    "dpo.nav.register": {"en": "Register and DPIAs", "fr": "Registre et AIPD"},
+    "dpo.nav.consents": {"en": "Consent rates", "fr": "Taux de consentement"},
+    "dpo.nav.runs": {"en": "Processing runs", "fr": "Exécutions des traitements"},
+    "dpo.nav.releases": {"en": "Statistics releases", "fr": "Publications statistiques"},
+    "col.decision": {"en": "Decision", "fr": "Décision"},
+    "col.note": {"en": "Note", "fr": "Note"},
+    "col.job": {"en": "Job", "fr": "Traitement"},
+    "col.gate_at": {"en": "Gate asked for", "fr": "Filtre interrogé pour"},
+    "col.counts": {"en": "Counts", "fr": "Volumes"},
+    "col.release": {"en": "Release", "fr": "Publication"},
+    "col.period": {"en": "Period", "fr": "Période"},
+    "col.budget": {"en": "Privacy budget", "fr": "Budget de confidentialité"},
+    "pager.label": {"en": "Pages", "fr": "Pages"},
+    "pager.page": {"en": "Page {n}", "fr": "Page {n}"},
+    "dpo.register.title": {
+        "en": "Record of processing activities (Art. 30)",
+        "fr": "Registre des activités de traitement (art. 30)",
+    },
+    "dpo.register.intro": {
+        "en": "Each purpose with its legal basis, retention, recipients and the impact "
+        "assessment status the gate applies now.",
+        "fr": "Chaque finalité avec sa base légale, sa durée de conservation, ses destinataires "
+        "et le statut d'analyse d'impact que le filtre applique maintenant.",
+    },
+    "dpo.register.gate_rule": {
+        "en": "The gate denies every processing for a purpose whose impact assessment is "
+        "required but not approved: a rejection here stops it for everyone at once.",
+        "fr": "Le filtre refuse tout traitement pour une finalité dont l'analyse d'impact est "
+        "requise mais non approuvée : un rejet ici l'arrête aussitôt pour tout le monde.",
+    },
+    "dpo.register.saved": {
+        "en": "Your decision is recorded.",
+        "fr": "Votre décision est enregistrée.",
+    },
+    "dpo.register.export": {
+        "en": "Download the Art. 30 record:",
+        "fr": "Télécharger le registre de l'art. 30 :",
+    },
+    "dpo.register.gate_allows": {"en": "the gate allows it", "fr": "le filtre l'autorise"},
+    "dpo.register.gate_denies": {
+        "en": "the gate denies it for everyone",
+        "fr": "le filtre le refuse pour tous",
+    },
+    "dpo.register.from_decision": {
+        "en": "from the DPO's latest decision",
+        "fr": "selon la dernière décision du DPO",
+    },
+    "dpo.register.from_yaml": {
+        "en": "from the register file (no decision recorded)",
+        "fr": "selon le fichier du registre (aucune décision enregistrée)",
+    },
+    "dpo.register.history": {"en": "Decisions ({n})", "fr": "Décisions ({n})"},
+    "dpo.register.no_decision": {
+        "en": "No decision recorded in the workspace.",
+        "fr": "Aucune décision enregistrée dans l'espace DPO.",
+    },
+    "dpo.register.decide": {
+        "en": "Decide on the impact assessment of {purpose}",
+        "fr": "Statuer sur l'analyse d'impact de {purpose}",
+    },
+    "dpo.register.note": {
+        "en": "Note (required: reference, reasons)",
+        "fr": "Note (obligatoire : référence, motifs)",
+    },
+    "dpo.register.approve": {"en": "Approve", "fr": "Approuver"},
+    "dpo.register.reject": {"en": "Reject", "fr": "Rejeter"},
+    "dpo.consents.title": {
+        "en": "Consent rates per purpose",
+        "fr": "Taux de consentement par finalité",
+    },
+    "dpo.consents.intro": {
+        "en": "Latest choice of each subscriber per purpose, out of {n} subscribers with a "
+        "running contract on {date}.",
+        "fr": "Dernier choix de chaque abonné par finalité, sur {n} abonnés ayant un contrat "
+        "en cours au {date}.",
+    },
+    "dpo.consents.caption": {
+        "en": "Subscribers per latest choice (share of subscribers)",
+        "fr": "Abonnés par dernier choix (part des abonnés)",
+    },
+    "dpo.consents.none": {"en": "No choice yet", "fr": "Pas encore de choix"},
+    "dpo.consents.note": {
+        "en": "Counted from the ledger's latest state; website visitors are not counted.",
+        "fr": "Compté à partir du dernier état du registre des consentements ; les visiteurs du "
+        "site ne sont pas comptés.",
+    },
+    "dpo.runs.title": {"en": "Processing runs", "fr": "Exécutions des traitements"},
+    "dpo.runs.intro": {
+        "en": "Every job run recorded in the audit trail ({n}), newest first.",
+        "fr": "Chaque exécution enregistrée dans le journal d'audit ({n}), la plus récente "
+        "d'abord.",
+    },
+    "dpo.runs.caption": {
+        "en": "Job runs, page {page} of {pages}",
+        "fr": "Exécutions, page {page} sur {pages}",
+    },
+    "dpo.runs.none": {"en": "No job run recorded yet.", "fr": "Aucune exécution enregistrée."},
+    "dpo.releases.title": {"en": "Statistics releases", "fr": "Publications statistiques"},
+    "dpo.releases.intro": {
+        "en": "Every release of statistics recorded in the audit trail ({n}), with the privacy "
+        "loss it spent, newest first.",
+        "fr": "Chaque publication de statistiques enregistrée dans le journal d'audit ({n}), "
+        "avec la perte de confidentialité consommée, la plus récente d'abord.",
+    },
+    "dpo.releases.caption": {
+        "en": "Releases, page {page} of {pages}",
+        "fr": "Publications, page {page} sur {pages}",
+    },
+    "dpo.releases.total": {"en": "whole release", "fr": "publication entière"},
+    "dpo.releases.no_budget": {"en": "not stated", "fr": "non indiqué"},
+    "dpo.releases.none": {
+        "en": "No release recorded yet.",
+        "fr": "Aucune publication enregistrée.",
+    },
     # -- demo -------------------------------------------------------------------------------------
     "demo.title": {"en": "Fluxtel: mobile and broadband", "fr": "Fluxtel : mobile et box"},
     "demo.intro": {

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from trustflux.accounts import Accounts, Token
+from trustflux.audit import AuditTrail
 from trustflux.config import Settings
 from trustflux.errors import AuthenticationError, GateError
 from trustflux.gate import Decision, Gate, Query
 from trustflux.ledger import Choice, Ledger, Outcome
 from trustflux.register import Register
+from trustflux.rights.requests import RequestBook
 from trustflux.web.batching import BatchRunner
 from trustflux.web.security import Signer
 
@@ -62,6 +66,9 @@ class Services:
     templates: Jinja2Templates
     base_url: str
     secure_cookies: bool
+    trail: AuditTrail
+    clock: Callable[[], datetime]
+    book: RequestBook
     writes: BatchRunner[list[Choice], Outcome] = field(init=False)
     decisions: BatchRunner[Query, Decision | GateError] = field(init=False)
     tokens: TokenCache = field(init=False)
