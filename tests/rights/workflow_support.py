@@ -3,6 +3,7 @@ a request book on a clock the test moves."""
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 
 from db_fixtures import postgres_schema_url
 from trustflux.audit import AuditTrail
+from trustflux.config import Settings
 from trustflux.db import create_db_engine, upgrade
 from trustflux.register import Register, load_register
 from trustflux.rights.requests import RequestBook
@@ -79,3 +81,23 @@ def book(
 def subject() -> str:
     """A subscriber id no other test uses (tests of a module share one database)."""
     return f"T{uuid.uuid4().hex[:15]}"
+
+
+@pytest.fixture(scope="module")
+def tiny_home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The operations suite's tiny operator (subscribers S1..S5), ingested into a fresh home."""
+    from trustflux.events.ingest import ingest_directory
+
+    ops = str(ROOT / "tests" / "operations")
+    if ops not in sys.path:  # its helpers are importable only once that suite was collected
+        sys.path.insert(0, ops)
+    from ops_support import tiny_tables, write_inputs
+
+    root = tmp_path_factory.mktemp("rights-tiny")
+    settings = Settings(
+        home=root / "home", register_dir=ROOT / "register", duckdb_memory_limit="1GB"
+    )
+    ingest_directory(
+        settings, write_inputs(tiny_tables(), root / "in"), now=datetime(2027, 1, 1, tzinfo=UTC)
+    )
+    return settings
