@@ -11,7 +11,8 @@ from __future__ import annotations
 import getpass
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,8 +27,10 @@ if TYPE_CHECKING:  # the jobs' modules are imported when a command runs, not wit
     import pyarrow as pa
 
     from trustflux.operations.common import Window
+    from trustflux.operations.diagnostics import Diagnosis
     from trustflux.operations.gate import PurposeGate
     from trustflux.operations.records import RunRecord, RunRecorder
+    from trustflux.operations.tickets import Ticket, TicketDesk
 
 ops_app = typer.Typer(
     help="Operations under purpose limitation: billing, fraud, network, offers, gateways.",
@@ -431,11 +434,15 @@ def ops_diagnose(
         job.read("telemetry", diagnosis.samples, detail=gateway_id)
         job.counts.update({"samples": diagnosis.samples, "findings": len(diagnosis.findings)})
         job.finish()
+    _print_diagnosis(diagnosis, as_json=as_json)
+
+
+def _print_diagnosis(diagnosis: Diagnosis, *, as_json: bool) -> None:
     if as_json:
         out.print_json(json.dumps(diagnosis.as_dict()))
         return
     out.print(
-        f"{gateway_id}: {diagnosis.status} ({diagnosis.samples} samples, "
+        f"{diagnosis.gateway_id}: {diagnosis.status} ({diagnosis.samples} samples, "
         f"{diagnosis.window_start:%Y-%m-%d %H:%M} to {diagnosis.window_end:%Y-%m-%d %H:%M} UTC)",
         highlight=False,
     )
@@ -470,3 +477,139 @@ def ops_diagnostics(
         actor=actor,
     )
     _report(record, ("gateways_eligible", "gateways_with_data", "findings"))
+
+
+# -- customer-service tickets ------------------------------------------------------------------
+ticket_app = typer.Typer(
+    help="Customer-service tickets: an agent sees a gateway's diagnosis only under an open "
+    "ticket, with a stated reason; every view is audited and shown to the subscriber.",
+    no_args_is_help=True,
+)
+ops_app.add_typer(ticket_app, name="ticket")
+
+ReasonOpt = Annotated[
+    str, typer.Option("--reason", help="Why (a few words; shown to the subscriber).")
+]
+AgentOpt = Annotated[
+    str, typer.Option("--agent", help="The agent's name (shown to the subscriber).")
+]
+
+
+@contextmanager
+def _ticket_desk(settings: Settings) -> Iterator[TicketDesk]:
+    from trustflux.audit import AuditTrail
+    from trustflux.db import create_db_engine, upgrade
+    from trustflux.operations.tickets import TicketDesk
+
+    engine = create_db_engine(settings.sqlalchemy_url)
+    try:
+        upgrade(engine)
+        yield TicketDesk(engine, AuditTrail(engine), settings=settings)
+    finally:
+        engine.dispose()
+
+
+def _print_ticket(ticket: Ticket) -> None:
+    state = (
+        "open"
+        if ticket.is_open
+        else f"closed {ticket.closed_at:%Y-%m-%d %H:%M} by {ticket.closed_by}"
+    )
+    out.print(
+        f"{ticket.ticket_id}  {ticket.subscriber_id}  gateway {ticket.gateway_id or '-'}  "
+        f"{ticket.opened_at:%Y-%m-%d %H:%M} by {ticket.opened_by}  {state}\n    {ticket.reason}",
+        highlight=False,
+    )
+
+
+@ticket_app.command("open")
+def ticket_open(
+    subscriber_id: str,
+    reason: ReasonOpt,
+    agent: AgentOpt,
+    gateway: Annotated[
+        str | None, typer.Option("--gateway", help="Gateway (default: the one in the contract).")
+    ] = None,
+    home: HomeOpt = None,
+    register: RegisterOpt = None,
+) -> None:
+    """Open a ticket for a subscriber who contacted customer service."""
+    settings = _settings(home, register)
+    with _ticket_desk(settings) as desk:
+        ticket = desk.open(subscriber_id, reason=reason, agent=agent, gateway_id=gateway)
+    out.print(f"ticket {ticket.ticket_id} opened", highlight=False)
+    _print_ticket(ticket)
+
+
+@ticket_app.command("close")
+def ticket_close(
+    ticket_id: str,
+    agent: Annotated[
+        str | None, typer.Option("--agent", help="Who closes it (default: the OS user).")
+    ] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Close a ticket: its gateway's diagnosis is no longer visible under it."""
+    settings = _settings(home)
+    with _ticket_desk(settings) as desk:
+        ticket = desk.close(ticket_id, agent=_actor(agent))
+    _print_ticket(ticket)
+
+
+@ticket_app.command("list")
+def ticket_list(
+    all_tickets: Annotated[bool, typer.Option("--all", help="Closed tickets too.")] = False,
+    subscriber: Annotated[
+        str | None, typer.Option("--subscriber", help="One subscriber's tickets.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Tickets, oldest first (open ones unless --all)."""
+    settings = _settings(home)
+    with _ticket_desk(settings) as desk:
+        found = desk.list(open_only=not all_tickets, subscriber_id=subscriber)
+    if as_json:
+        out.print_json(json.dumps([t.as_dict() for t in found]))
+        return
+    for ticket in found:
+        _print_ticket(ticket)
+    out.print(f"{len(found)} ticket(s)", highlight=False)
+
+
+@ticket_app.command("diagnose")
+def ticket_diagnose(
+    ticket_id: str,
+    reason: ReasonOpt,
+    agent: AgentOpt,
+    hours: Annotated[int, typer.Option(help="Hours of telemetry before --at.")] = 24,
+    at: AtOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
+    home: HomeOpt = None,
+    register: RegisterOpt = None,
+) -> None:
+    """See the gateway's diagnosis under an open ticket (audited, shown to the subscriber)."""
+    from trustflux.gate import Gate
+    from trustflux.operations.tickets import view_diagnosis
+    from trustflux.register import load_register
+
+    settings = _settings(home, register)
+    with _ticket_desk(settings) as desk:
+        gate = Gate(
+            desk.engine,
+            load_register(settings.register_dir),
+            refresh_seconds=settings.governance_refresh_seconds,
+        )
+        diagnosis = view_diagnosis(
+            settings,
+            desk,
+            gate,
+            ticket_id,
+            agent=agent,
+            reason=reason,
+            at=_moment(at) if at else None,
+            hours=hours,
+        )
+    _print_diagnosis(diagnosis, as_json=as_json)
+    if not as_json:
+        err.print("this view is recorded in the audit trail and shown to the subscriber")
