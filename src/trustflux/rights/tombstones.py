@@ -1,0 +1,232 @@
+"""Erasure markers: keyed hashes of an erased subscriber's identifiers, never the identifiers.
+
+After an erasure (GDPR Art. 17) ingestion must refuse data about the person that arrives
+later (a re-sent file, a late telemetry message). To recognise it without keeping who they
+were, the catalog keeps ``erasure_markers(kind, digest, request_id, erased_at)`` where
+``digest`` is HMAC-SHA256 of the identifier under a 32-byte key in
+``<keys>/erasure.key``. Without the key a digest cannot be tested against guesses (an
+unkeyed hash of a 15-digit IMSI would be brute-forced in minutes).
+
+The same HMAC is written in SQL (``sha256`` over ``key XOR opad || sha256(key XOR ipad ||
+value)``), so ingestion hashes the distinct identifiers of a batch inside DuckDB, in
+parallel, and only when markers exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from trustflux.config import Settings
+from trustflux.errors import RightsError, StoreError
+
+KINDS = ("subscriber_id", "msisdn", "imsi", "imei", "gateway_id")
+"""Identifier kinds a marker can be about (the columns of the store that name a person)."""
+
+KEY_FILE = "erasure.key"
+KEY_BYTES = 32
+_BLOCK = 64  # SHA-256 block size, for HMAC's pads
+
+MARKERS_DDL = """
+    CREATE TABLE IF NOT EXISTS erasure_markers (
+        kind VARCHAR NOT NULL, digest VARCHAR NOT NULL, request_id VARCHAR NOT NULL,
+        erased_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (kind, digest)
+    )
+"""
+
+
+def key_path(settings: Settings) -> Path:
+    return settings.keys_dir / KEY_FILE
+
+
+def erasure_key(settings: Settings, *, create: bool = False) -> bytes | None:
+    """The marker key; created once (mode 0600) when ``create``, else None when absent."""
+    path = key_path(settings)
+    if not path.exists():
+        if not create:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            return erasure_key(settings)
+        except OSError as exc:
+            raise RightsError(f"cannot create the erasure key {path}: {exc}") from exc
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(KEY_BYTES))
+            fh.flush()
+            os.fsync(fh.fileno())
+    try:
+        key = path.read_bytes()
+    except OSError as exc:
+        raise RightsError(f"cannot read the erasure key {path}: {exc}") from exc
+    if len(key) != KEY_BYTES:
+        raise RightsError(f"erasure key {path} has {len(key)} bytes, expected {KEY_BYTES}")
+    return key
+
+
+def digest(key: bytes, value: str) -> str:
+    """HMAC-SHA256 of one identifier, hex."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _pads(key: bytes) -> tuple[bytes, bytes]:
+    padded = key.ljust(_BLOCK, b"\0")
+    return bytes(b ^ 0x5C for b in padded), bytes(b ^ 0x36 for b in padded)
+
+
+def hmac_sql(column: str) -> str:
+    """SQL computing ``digest`` of ``column`` (text); binds ``$opad`` and ``$ipad``."""
+    return f"sha256($opad::BLOB || unhex(sha256($ipad::BLOB || encode({column}))))"
+
+
+def ensure_table(con: Any) -> None:
+    """Create the markers table in the catalog (``con``: a raw DuckDB connection)."""
+    con.execute(MARKERS_DDL)
+
+
+def has_markers(con: Any) -> bool:
+    """Whether any subscriber was ever erased (cheap: ingestion asks it on every table)."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'erasure_markers' "
+        "AND database_name = current_database() AND schema_name = 'main'"
+    ).fetchone()
+    if not exists or not int(exists[0]):
+        return False
+    row = con.execute("SELECT EXISTS (SELECT 1 FROM erasure_markers)").fetchone()
+    return bool(row and row[0])
+
+
+def add_markers(
+    con: Any, key: bytes, identifiers: Mapping[str, str], request_id: str, at: datetime
+) -> int:
+    """Record markers for ``identifiers`` (kind -> value); an existing marker is kept."""
+    ensure_table(con)
+    unknown = set(identifiers) - set(KINDS)
+    if unknown:
+        raise RightsError(f"unknown identifier kind(s) {', '.join(sorted(unknown))}")
+    before = con.execute("SELECT count(*) FROM erasure_markers").fetchone()[0]
+    for kind, value in identifiers.items():
+        con.execute(
+            "INSERT OR IGNORE INTO erasure_markers VALUES (?, ?, ?, ?)",
+            [kind, digest(key, value), request_id, at.astimezone(UTC)],
+        )
+    after = con.execute("SELECT count(*) FROM erasure_markers").fetchone()[0]
+    return int(after) - int(before)
+
+
+def erased_on(con: Any, key: bytes, kind: str, value: str) -> datetime | None:
+    """When the person with this identifier was erased, or None."""
+    if not has_markers(con):
+        return None
+    row = con.execute(
+        "SELECT min(erased_at) FROM erasure_markers WHERE kind = ? AND digest = ?",
+        [kind, digest(key, value)],
+    ).fetchone()
+    return None if row is None or row[0] is None else _aware(row[0])
+
+
+def markers_of(con: Any, request_id: str) -> int:
+    """How many markers an erasure request left."""
+    if not has_markers(con):
+        return 0
+    row = con.execute(
+        "SELECT count(*) FROM erasure_markers WHERE request_id = ?", [request_id]
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def erased_values(
+    con: Any, key: bytes, relation_sql: str, column: str, kinds: Iterable[str]
+) -> dict[str, datetime]:
+    """Distinct values of ``column`` in ``relation_sql`` that name an erased person.
+
+    Only the distinct values are hashed, in SQL; the answer is usually empty.
+    """
+    kind_list = sorted(set(kinds))
+    opad, ipad = _pads(key)
+    placeholders = ", ".join(f"$k{i}" for i in range(len(kind_list)))
+    sql = (
+        f"WITH ids AS (SELECT DISTINCT CAST({column} AS VARCHAR) AS v FROM ({relation_sql}) "
+        f"WHERE {column} IS NOT NULL), "
+        f"h AS (SELECT v, {hmac_sql('v')} AS d FROM ids) "
+        "SELECT h.v, min(m.erased_at) FROM h JOIN erasure_markers m ON m.digest = h.d "
+        f"AND m.kind IN ({placeholders}) GROUP BY h.v"
+    )
+    params: dict[str, object] = {"opad": opad, "ipad": ipad}
+    params.update({f"k{i}": k for i, k in enumerate(kind_list)})
+    try:
+        rows = con.execute(sql, params).fetchall()
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot check erasure markers on {column}: {exc}") from exc
+    return {str(v): _aware(at) for v, at in rows}
+
+
+def erasure_reason(at: datetime) -> str:
+    """The quarantine reason for data about an erased subscriber."""
+    day = at.astimezone(UTC).date().isoformat()
+    return f"subscriber erased on {day} (GDPR Art. 17): data about them is refused"
+
+
+ERASED_RECORD = "(not kept: the subscriber was erased)"
+"""What the quarantine keeps instead of the refused row, so the erasure holds there too."""
+
+
+class ErasedLookup:
+    """Marker checks one value at a time (MQTT telemetry), hashing each value once."""
+
+    def __init__(self, key: bytes | None, markers: Mapping[str, datetime]) -> None:
+        self.key = key
+        self.markers = dict(markers)
+        self._seen: dict[str, datetime | None] = {}
+
+    @classmethod
+    def load(cls, settings: Settings, kind: str) -> ErasedLookup:
+        """Markers of one kind from the catalog (empty when nobody was erased)."""
+        from trustflux.engine.store import Store
+
+        if not settings.catalog_path.exists():
+            return cls(None, {})
+        with Store(settings) as store:
+            if not has_markers(store.raw):
+                return cls(None, {})
+            rows = store.raw.execute(
+                "SELECT digest, min(erased_at) FROM erasure_markers WHERE kind = ? GROUP BY digest",
+                [kind],
+            ).fetchall()
+        key = erasure_key(settings)
+        if key is None:
+            raise RightsError(
+                f"erasure markers exist but their key {key_path(settings)} is missing"
+            )
+        return cls(key, {str(d): _aware(at) for d, at in rows})
+
+    def erased_on(self, value: str) -> datetime | None:
+        if self.key is None or not self.markers:
+            return None
+        if value not in self._seen:
+            if len(self._seen) > 100_000:
+                self._seen.clear()
+            self._seen[value] = self.markers.get(digest(self.key, value))
+        return self._seen[value]
+
+
+def require_key(settings: Settings) -> bytes:
+    """The key for checking markers that exist (a missing key is an error, not a pass)."""
+    key = erasure_key(settings)
+    if key is None:
+        raise RightsError(f"erasure markers exist but their key {key_path(settings)} is missing")
+    return key
+
+
+def _aware(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
