@@ -101,15 +101,15 @@ def _actor(actor: str | None) -> str:
         return "unknown"
 
 
-def _moment(text: str | None, default: datetime | None = None) -> datetime:
+def _moment(text: str | None, default: datetime | None = None, flag: str = "--at") -> datetime:
     if text is None:
         return default or datetime.now(UTC)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise TrustfluxError(f"--at: '{text}' is not an ISO 8601 time") from None
+        raise TrustfluxError(f"{flag}: '{text}' is not an ISO 8601 time") from None
     if moment.tzinfo is None:
-        raise TrustfluxError(f"--at: '{text}' needs a time zone (Z or +01:00)")
+        raise TrustfluxError(f"{flag}: '{text}' needs a time zone (Z or +01:00)")
     return moment
 
 
@@ -613,3 +613,59 @@ def ticket_diagnose(
     _print_diagnosis(diagnosis, as_json=as_json)
     if not as_json:
         err.print("this view is recorded in the audit trail and shown to the subscriber")
+
+
+# -- retention -------------------------------------------------------------------------------
+@ops_app.command("retention")
+def ops_retention(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be deleted; delete nothing.")
+    ] = False,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Apply retention as of this time (ISO 8601).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    actor: ActorOpt = None,
+    home: HomeOpt = None,
+    register: RegisterOpt = None,
+) -> None:
+    """Delete operations outputs and store partitions older than the register's retention."""
+    from trustflux.audit import AuditTrail
+    from trustflux.db import create_db_engine, upgrade
+    from trustflux.operations.retention import apply_retention
+    from trustflux.register import load_register
+
+    settings = _settings(home, register)
+    moment = _moment(now, flag="--now")
+    engine = create_db_engine(settings.sqlalchemy_url)
+    try:
+        upgrade(engine)
+        report = apply_retention(
+            settings,
+            load_register(settings.register_dir),
+            now=moment,
+            dry_run=dry_run,
+            trail=AuditTrail(engine),
+            actor=_actor(actor),
+        )
+    finally:
+        engine.dispose()
+    if as_json:
+        out.print_json(json.dumps(report.as_dict()))
+        return
+    verb = "would remove" if dry_run else "removed"
+    for t in report.targets:
+        out.print(
+            f"{t.target}: {verb} {len(t.removed)} ({t.files} files, {t.rows:,} rows), "
+            f"kept {len(t.kept)}  [{t.rule}]",
+            highlight=False,
+        )
+        for name in t.removed:
+            out.print(f"    - {name}", highlight=False)
+    totals = report.totals()
+    out.print(
+        f"retention at {report.now:%Y-%m-%d %H:%M} UTC: {verb} {totals['removed']} "
+        f"({totals['files']} files, {totals['rows']:,} rows); kept {totals['kept']}"
+        + (" (dry run: nothing deleted)" if dry_run else ""),
+        highlight=False,
+    )
