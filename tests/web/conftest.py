@@ -248,3 +248,51 @@ def chromium() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# -- an app over the small world's store (rights execution, one-time codes, diagnoses) ----------
+class MovableClock:
+    """A clock tests set (the app's 'now', inside the world's days)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class WorldApp:
+    app: FastAPI
+    clock: MovableClock
+    world: Path
+
+    @property
+    def services(self) -> Services:
+        found: Services = self.app.state.services
+        return found
+
+
+@pytest.fixture(scope="session")
+def world_app(
+    db_url: str, small_world: tuple[Settings, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorldApp]:
+    """The web service over a private copy of the small world's home, its subscribers synced
+    for the gate, on a clock set inside the world's days."""
+    import shutil
+
+    from trustflux.db import create_db_engine, upgrade
+    from trustflux.operations.gate import gate_subscribers
+
+    settings, world = small_world
+    home = tmp_path_factory.mktemp("web-world") / "home"
+    shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns("tmp"))
+    clock = MovableClock(datetime(2026, 3, 3, 12, 0, tzinfo=UTC))
+    web_settings = _settings(home, db_url)
+    engine = create_db_engine(web_settings.sqlalchemy_url)
+    upgrade(engine)
+    sync_subscribers(engine, gate_subscribers(web_settings), now=clock.now)
+    engine.dispose()
+    application = create_app(web_settings, clock=clock, passwords=fast_passwords())
+    with TestClient(application):
+        yield WorldApp(application, clock, world)

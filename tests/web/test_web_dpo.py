@@ -182,7 +182,7 @@ def test_runs_and_releases_come_from_the_audit_trail_newest_first(
     assert "alerts: 1" in runs
     releases = dpo.get("/dpo/releases?lang=en").text
     assert f"rel-{tag}" in releases and "ε = 1.25" in releases
-    assert "2025-01-01 – 2025-01-07" in releases
+    assert "2025-01-01 \N{EN DASH} 2025-01-07" in releases
 
 
 # -- the queue ----------------------------------------------------------------------------------
@@ -214,9 +214,10 @@ def test_the_queue_sorts_by_due_date_and_flags_overdue_requests_in_words(
     clock.now += timedelta(days=10)
     newer = book.file(subject, "erasure", channel="web", filed_by="web")
     clock.now += timedelta(days=25)  # 35 days after the first: overdue by 4 days (March 31)
-    services.accounts.create(f"dpo-{subject}@fluxtel.example", "correct horse battery staple", Role.DPO)
+    officer = Person("", f"dpo-{subject}@fluxtel.example")
+    services.accounts.create(officer.username, officer.password, Role.DPO)
     client = TestClient(application, follow_redirects=False)
-    login(client, Person("", f"dpo-{subject}@fluxtel.example"))
+    login(client, officer)
     page = client.get("/dpo?lang=en").text
     assert page.index(old.request_id) < page.index(newer.request_id)
     first = page[page.index(f'data-request="{old.request_id}"') :]

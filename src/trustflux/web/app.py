@@ -17,12 +17,13 @@ from trustflux.config import Settings, load_settings
 from trustflux.db import create_db_engine, require_current, upgrade
 from trustflux.gate import Gate
 from trustflux.ledger import Ledger, utc_now
+from trustflux.operations.tickets import TicketDesk
 from trustflux.register import Register, load_register
 from trustflux.rights.requests import RequestBook
 from trustflux.web import errors
 from trustflux.web.middleware import SecurityHeaders
 from trustflux.web.render import make_templates
-from trustflux.web.routes import account, api, auth, banner, dpo, pages
+from trustflux.web.routes import account, agent, api, auth, banner, dpo, pages, rights
 from trustflux.web.security import Signer, resolve_secret
 from trustflux.web.services import Services
 
@@ -32,7 +33,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     banner.router,
     auth.router,
     account.router,
+    rights.router,
     dpo.router,
+    agent.router,
     pages.router,
     api.health,
 )
@@ -81,6 +84,7 @@ def create_app(
         trail=trail,
         clock=clock,
         book=RequestBook(engine, trail, clock, register=register),
+        desk=TicketDesk(engine, trail, clock, settings=settings),
     )
 
     @asynccontextmanager

@@ -246,6 +246,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Accès, copie, rectification, effacement, opposition et réclamation : "
         "voyez comment les exercer.",
     },
+    "account.access_reason": {"en": "Reason given", "fr": "Motif indiqué"},
+    "account.access_ticket": {"en": "Ticket", "fr": "Ticket"},
     "account.saved": {"en": "Your choice is saved.", "fr": "Votre choix est enregistré."},
     "account.download": {"en": "Download (JSON)", "fr": "Télécharger (JSON)"},
     "account.cookie_purposes": {
@@ -468,6 +470,229 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dpo.request.done.execute": {"en": "Request carried out.", "fr": "Demande exécutée."},
     "dpo.request.done.extend": {"en": "Deadline extended.", "fr": "Délai prolongé."},
     "dpo.request.done.refuse": {"en": "Request refused.", "fr": "Demande refusée."},
+    # -- my rights (account area) and the public form ----------------------------------------
+    "my_rights.title": {"en": "My data rights", "fr": "Mes droits sur mes données"},
+    "my_rights.intro": {
+        "en": "Ask for a copy of your data, a correction, an erasure, an objection or a "
+        "restriction. Signed in, your identity is already checked: we answer within one month.",
+        "fr": "Demandez une copie de vos données, une rectification, un effacement, une "
+        "opposition ou une limitation. Connecté, votre identité est déjà vérifiée : nous "
+        "répondons sous un mois.",
+    },
+    "my_rights.filed": {
+        "en": "Your request ({kind}) is recorded. We will answer by {date}.",
+        "fr": "Votre demande ({kind}) est enregistrée. Nous répondrons au plus tard le {date}.",
+    },
+    "my_rights.requests": {"en": "My requests", "fr": "Mes demandes"},
+    "my_rights.none": {
+        "en": "You have not made any request.",
+        "fr": "Vous n'avez fait aucune demande.",
+    },
+    "my_rights.done": {"en": "Done.", "fr": "Effectué."},
+    "my_rights.new": {"en": "Make a request", "fr": "Faire une demande"},
+    "my_rights.new_intro": {
+        "en": "Choose the right you want to use. Each form sends one request.",
+        "fr": "Choisissez le droit que vous souhaitez exercer. Chaque formulaire envoie une "
+        "demande.",
+    },
+    "my_rights.ask": {"en": "Send this request", "fr": "Envoyer cette demande"},
+    "my_rights.ask_erasure": {"en": "Ask for erasure", "fr": "Demander l'effacement"},
+    "my_rights.help.access": {
+        "en": "Everything we hold about you, and why, in a ZIP file to download here.",
+        "fr": "Tout ce que nous détenons sur vous, et pourquoi, dans un fichier ZIP à "
+        "télécharger ici.",
+    },
+    "my_rights.help.portability": {
+        "en": "The data you gave us and your usage, in machine-readable files (CSV, JSON) "
+        "to take to another provider.",
+        "fr": "Les données que vous nous avez fournies et votre consommation, en fichiers "
+        "lisibles par machine (CSV, JSON), à emporter chez un autre fournisseur.",
+    },
+    "my_rights.help.rectification": {
+        "en": "Correct your billing zone or your age bracket; leave a field empty to keep it.",
+        "fr": "Corrigez votre zone de facturation ou votre tranche d'âge ; laissez un champ "
+        "vide pour le garder.",
+    },
+    "my_rights.help.objection": {
+        "en": "Choose the purposes you object to (for those based on consent, this withdraws it).",
+        "fr": "Choisissez les finalités auxquelles vous vous opposez (pour celles fondées sur "
+        "le consentement, cela le retire).",
+    },
+    "my_rights.help.restriction": {
+        "en": "While you contest the accuracy of your data or the lawfulness of its use, we "
+        "keep it but use it for nothing else.",
+        "fr": "Pendant que vous contestez l'exactitude de vos données ou la licéité de leur "
+        "utilisation, nous les gardons sans les utiliser pour autre chose.",
+    },
+    "my_rights.billing_zone": {"en": "Billing zone (code)", "fr": "Zone de facturation (code)"},
+    "my_rights.age_bracket": {"en": "Age bracket", "fr": "Tranche d'âge"},
+    "my_rights.unchanged": {"en": "Unchanged", "fr": "Inchangée"},
+    "my_rights.restriction_reason": {
+        "en": "What do you contest?",
+        "fr": "Que contestez-vous ?",
+    },
+    "rights.erasure.what": {
+        "en": "What an erasure does, and what it keeps",
+        "fr": "Ce que fait un effacement, et ce qu'il garde",
+    },
+    "rights.erasure.kept_intro": {
+        "en": "We erase everything we hold about you, except what the law requires us to "
+        "keep, for the time it requires:",
+        "fr": "Nous effaçons tout ce que nous détenons sur vous, sauf ce que la loi nous "
+        "oblige à garder, pendant la durée qu'elle impose :",
+    },
+    "rights.erasure.final": {
+        "en": "An erasure cannot be undone; your contract ends with it.",
+        "fr": "Un effacement est définitif ; votre contrat prend fin avec lui.",
+    },
+    "rights.erasure.confirm": {
+        "en": "I understand that the erasure is final and what is kept.",
+        "fr": "Je comprends que l'effacement est définitif et ce qui est conservé.",
+    },
+    "rights.public.link": {
+        "en": "Not a customer area user? Make a request with your phone number",
+        "fr": "Pas d'accès à l'espace client ? Faites une demande avec votre numéro",
+    },
+    "rights.public.title": {"en": "Make a data request", "fr": "Faire une demande sur mes données"},
+    "rights.public.intro": {
+        "en": "Give the mobile number of your line: we send a one-time code to that number "
+        "as we hold it, and your request is recorded once you enter the code.",
+        "fr": "Indiquez le numéro mobile de votre ligne : nous envoyons un code à usage unique "
+        "à ce numéro tel que nous le détenons, et votre demande est enregistrée dès que vous "
+        "saisissez le code.",
+    },
+    "rights.public.msisdn": {"en": "Mobile number", "fr": "Numéro mobile"},
+    "rights.public.msisdn_hint": {
+        "en": "International format, for example +33 6 12 34 56 78.",
+        "fr": "Format international, par exemple +33 6 12 34 56 78.",
+    },
+    "rights.public.kind": {"en": "What do you ask for?", "fr": "Que demandez-vous ?"},
+    "rights.public.other_kinds": {
+        "en": "Correction, objection and restriction: from your account area.",
+        "fr": "Rectification, opposition et limitation : depuis votre espace client.",
+    },
+    "rights.public.send_code": {"en": "Send me a code", "fr": "M'envoyer un code"},
+    "rights.public.confirm_needed": {
+        "en": "To ask for erasure, tick the box saying you understand what it does.",
+        "fr": "Pour demander l'effacement, cochez la case indiquant que vous comprenez ce "
+        "qu'il fait.",
+    },
+    "rights.code.title": {"en": "Enter your code", "fr": "Saisissez votre code"},
+    "rights.code.intro": {
+        "en": "If this number belongs to a line of ours, a 6-digit code was sent to it by "
+        "text message. It expires in a few minutes.",
+        "fr": "Si ce numéro correspond à l'une de nos lignes, un code à 6 chiffres lui a été "
+        "envoyé par SMS. Il expire dans quelques minutes.",
+    },
+    "rights.code.label": {"en": "Code received by text message", "fr": "Code reçu par SMS"},
+    "rights.code.submit": {"en": "Confirm my request", "fr": "Confirmer ma demande"},
+    "rights.code.again": {"en": "Start again", "fr": "Recommencer"},
+    "rights.code.verified": {
+        "en": "Your request ({kind}) is confirmed. We will answer by {date}.",
+        "fr": "Votre demande ({kind}) est confirmée. Nous répondrons au plus tard le {date}.",
+    },
+    "rights.code.next": {
+        "en": "We will send the answer to your line's contact details.",
+        "fr": "Nous enverrons la réponse aux coordonnées de votre ligne.",
+    },
+    # -- agent console ---------------------------------------------------------------------------
+    "agent.title": {"en": "Agent console", "fr": "Console conseiller"},
+    "agent.intro": {
+        "en": "Open a ticket when a subscriber contacts you. You see their gateway's diagnosis "
+        "only under an open ticket and with a stated reason; the subscriber sees each view, "
+        "with your reason, in their account area.",
+        "fr": "Ouvrez un ticket quand un abonné vous contacte. Vous ne voyez le diagnostic de "
+        "sa box qu'avec un ticket ouvert et un motif ; l'abonné voit chaque consultation, avec "
+        "votre motif, dans son espace client.",
+    },
+    "agent.open": {"en": "Open a ticket", "fr": "Ouvrir un ticket"},
+    "agent.subscriber_id": {"en": "Subscriber id", "fr": "Identifiant abonné"},
+    "agent.ticket_reason": {"en": "Why the subscriber called", "fr": "Motif de l'appel"},
+    "agent.reason_hint": {
+        "en": "A sentence of at least three words: the subscriber will read it.",
+        "fr": "Une phrase d'au moins trois mots : l'abonné la lira.",
+    },
+    "agent.open_submit": {"en": "Open the ticket", "fr": "Ouvrir le ticket"},
+    "agent.mine": {"en": "My open tickets", "fr": "Mes tickets ouverts"},
+    "agent.none": {"en": "You have no open ticket.", "fr": "Vous n'avez aucun ticket ouvert."},
+    "agent.no_gateway": {"en": "no gateway on file", "fr": "aucune box au dossier"},
+    "agent.ticket": {"en": "Ticket", "fr": "Ticket"},
+    "agent.closed": {"en": "closed", "fr": "fermé"},
+    "agent.close": {"en": "Close the ticket", "fr": "Fermer le ticket"},
+    "agent.refused": {"en": "Refused:", "fr": "Refusé :"},
+    "agent.diagnosis": {"en": "Gateway diagnosis", "fr": "Diagnostic de la box"},
+    "agent.diagnosis_intro": {
+        "en": "Each view is recorded in the audit trail with your reason, and shown to the "
+        "subscriber.",
+        "fr": "Chaque consultation est enregistrée dans le journal d'audit avec votre motif, "
+        "et montrée à l'abonné.",
+    },
+    "agent.view_reason": {
+        "en": "Why you need to see it now",
+        "fr": "Pourquoi vous devez le consulter maintenant",
+    },
+    "agent.view": {"en": "Show the diagnosis", "fr": "Afficher le diagnostic"},
+    "agent.result": {"en": "Diagnosis of {gateway}", "fr": "Diagnostic de {gateway}"},
+    "agent.window": {
+        "en": "from {start} to {end} UTC, {n} samples",
+        "fr": "du {start} au {end} UTC, {n} mesures",
+    },
+    "agent.seen": {
+        "en": "Seen from {first} to {last} UTC ({n} signals)",
+        "fr": "Constaté du {first} au {last} UTC ({n} signaux)",
+    },
+    "agent.evidence": {"en": "Evidence", "fr": "Éléments"},
+    "agent.parameter": {"en": "Parameter", "fr": "Paramètre"},
+    "agent.value": {"en": "Value", "fr": "Valeur"},
+    "agent.audited": {
+        "en": "This view was recorded in the audit trail.",
+        "fr": "Cette consultation a été enregistrée dans le journal d'audit.",
+    },
+    "diagnosis.healthy": {"en": "No fault found", "fr": "Aucune panne détectée"},
+    "diagnosis.faults": {"en": "Faults found", "fr": "Pannes détectées"},
+    "diagnosis.no_data": {"en": "No measurement received", "fr": "Aucune mesure reçue"},
+    "agent.requests": {
+        "en": "Rights requests of this subscriber",
+        "fr": "Demandes de droits de l'abonné",
+    },
+    "agent.requests_intro": {
+        "en": "A request filed by phone needs the subscriber's identity: send a code to the "
+        "phone on file and enter the code the subscriber reads out to you.",
+        "fr": "Une demande faite par téléphone exige l'identité de l'abonné : envoyez un code "
+        "au téléphone du dossier et saisissez le code que l'abonné vous lit.",
+    },
+    "agent.send_code": {
+        "en": "Send a code to the subscriber's phone",
+        "fr": "Envoyer un code au téléphone de l'abonné",
+    },
+    "agent.code_sent_to": {"en": "Code sent to {to}.", "fr": "Code envoyé au {to}."},
+    "agent.code": {
+        "en": "Code read out by the subscriber",
+        "fr": "Code lu par l'abonné",
+    },
+    "agent.check_code": {"en": "Check the code", "fr": "Vérifier le code"},
+    "agent.file": {
+        "en": "File a request on the subscriber's behalf",
+        "fr": "Déposer une demande pour l'abonné",
+    },
+    "agent.request_reason": {
+        "en": "What the subscriber contests (restriction)",
+        "fr": "Ce que l'abonné conteste (limitation)",
+    },
+    "agent.erasure_confirm": {
+        "en": "Erasure: the subscriber confirmed they understand it is final and what is kept.",
+        "fr": "Effacement : l'abonné a confirmé comprendre qu'il est définitif et ce qui est "
+        "conservé.",
+    },
+    "agent.file_submit": {"en": "File the request", "fr": "Déposer la demande"},
+    "agent.done.filed": {
+        "en": "Request filed: now verify the subscriber's identity.",
+        "fr": "Demande déposée : vérifiez maintenant l'identité de l'abonné.",
+    },
+    "agent.done.code_sent": {"en": "Code sent.", "fr": "Code envoyé."},
+    "agent.done.verified": {"en": "Identity verified.", "fr": "Identité vérifiée."},
+    "col.opened": {"en": "Opened", "fr": "Ouvert le"},
+    "col.gateway": {"en": "Gateway", "fr": "Box"},
     # -- DPO workspace ---------------------------------------------------------------------------
     "nav.dpo": {"en": "DPO workspace", "fr": "Espace DPO"},
     "nav.agent": {"en": "Agent console", "fr": "Console conseiller"},

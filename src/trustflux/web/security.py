@@ -114,6 +114,20 @@ class Signer:
     def visitor_valid(self, visitor_id: str, token: str | None) -> bool:
         return token is not None and hmac.compare_digest(self.visitor_token(visitor_id), token)
 
+    # -- values carried by a form between two steps ---------------------------------------
+    def seal(self, value: str, purpose: str) -> str:
+        """``value`` signed for one ``purpose`` and timestamped (see ``unseal``)."""
+        return URLSafeTimedSerializer(self._secret, salt=f"trustflux.{purpose}").dumps(value)
+
+    def unseal(self, sealed: str, purpose: str, max_age: int) -> str | None:
+        """The value sealed for ``purpose`` at most ``max_age`` seconds ago, else None."""
+        serializer = URLSafeTimedSerializer(self._secret, salt=f"trustflux.{purpose}")
+        try:
+            value = serializer.loads(sealed, max_age=max_age)
+        except (SignatureExpired, BadSignature):
+            return None
+        return value if isinstance(value, str) else None
+
     def _mac(self, message: str) -> str:
         digest = hmac.new(self._secret, message.encode("utf-8"), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

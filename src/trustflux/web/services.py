@@ -18,6 +18,7 @@ from trustflux.config import Settings
 from trustflux.errors import AuthenticationError, GateError
 from trustflux.gate import Decision, Gate, Query
 from trustflux.ledger import Choice, Ledger, Outcome
+from trustflux.operations.tickets import TicketDesk
 from trustflux.register import Register
 from trustflux.rights.requests import RequestBook
 from trustflux.web.batching import BatchRunner
@@ -69,6 +70,7 @@ class Services:
     trail: AuditTrail
     clock: Callable[[], datetime]
     book: RequestBook
+    desk: TicketDesk
     writes: BatchRunner[list[Choice], Outcome] = field(init=False)
     decisions: BatchRunner[Query, Decision | GateError] = field(init=False)
     tokens: TokenCache = field(init=False)

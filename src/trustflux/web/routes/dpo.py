@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from trustflux.accounts import Role
 from trustflux.errors import RecordNotFoundError
 from trustflux.register import RecordFormat, render_record
+from trustflux.rights.execute import execute_request
 from trustflux.rights.requests import Method
 from trustflux.web import oversight
 from trustflux.web.deps import CsrfChecked, Principal, ServicesDep, TranslatorDep, require
@@ -112,6 +113,22 @@ def start_request(
 ) -> Response:
     services.book.start(request_id, actor=principal.actor)
     return _back(request_id, t, "start")
+
+
+@router.post("/dpo/requests/{request_id}/execute", dependencies=[CsrfChecked])
+def execute(
+    request_id: str, services: ServicesDep, t: TranslatorDep, principal: DpoDep
+) -> Response:
+    execute_request(
+        services.settings,
+        services.register,
+        services.engine,
+        services.book,
+        services.ledger,
+        request_id,
+        actor=principal.actor,
+    )
+    return _back(request_id, t, "execute")
 
 
 @router.post("/dpo/requests/{request_id}/extend", dependencies=[CsrfChecked])
