@@ -14,6 +14,7 @@ from typer.exceptions import TyperException
 from trustflux import __version__
 from trustflux.cli_audit import audit_app
 from trustflux.cli_console import RichReporter, err, out
+from trustflux.cli_governance import dpo_app
 from trustflux.cli_operations import ops_app
 from trustflux.cli_operations import use as use_operations
 from trustflux.cli_statistics import print_release, statistics_app
@@ -270,6 +271,7 @@ app.add_typer(subscribers_app, name="subscribers")
 app.add_typer(gate_app, name="gate")
 app.add_typer(ops_app, name="ops")
 app.add_typer(audit_app, name="audit")
+app.add_typer(dpo_app, name="dpo")
 
 
 def _migrated_engine(settings: Settings) -> Any:
