@@ -17,6 +17,7 @@ from trustflux.cli_console import RichReporter, err, out
 from trustflux.cli_governance import dpo_app
 from trustflux.cli_operations import ops_app
 from trustflux.cli_operations import use as use_operations
+from trustflux.cli_rights import rights_app
 from trustflux.cli_statistics import print_release, statistics_app
 from trustflux.config import Settings, load_settings
 from trustflux.errors import TrustfluxError
@@ -272,6 +273,7 @@ app.add_typer(gate_app, name="gate")
 app.add_typer(ops_app, name="ops")
 app.add_typer(audit_app, name="audit")
 app.add_typer(dpo_app, name="dpo")
+app.add_typer(rights_app, name="rights")
 
 
 def _migrated_engine(settings: Settings) -> Any:

@@ -20,6 +20,9 @@ from trustflux.register import Register, load_register
 from trustflux.rights.requests import RequestBook
 
 ROOT = Path(__file__).resolve().parents[2]
+_OPS = str(ROOT / "tests" / "operations")
+if _OPS not in sys.path:  # the operations suite's helpers (tiny operator, home copies)
+    sys.path.insert(0, _OPS)
 START = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
 
 
@@ -86,12 +89,9 @@ def subject() -> str:
 @pytest.fixture(scope="module")
 def tiny_home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The operations suite's tiny operator (subscribers S1..S5), ingested into a fresh home."""
-    from trustflux.events.ingest import ingest_directory
-
-    ops = str(ROOT / "tests" / "operations")
-    if ops not in sys.path:  # its helpers are importable only once that suite was collected
-        sys.path.insert(0, ops)
     from ops_support import tiny_tables, write_inputs
+
+    from trustflux.events.ingest import ingest_directory
 
     root = tmp_path_factory.mktemp("rights-tiny")
     settings = Settings(
@@ -101,3 +101,13 @@ def tiny_home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         settings, write_inputs(tiny_tables(), root / "in"), now=datetime(2027, 1, 1, tzinfo=UTC)
     )
     return settings
+
+
+@pytest.fixture(scope="module")
+def world_copy(
+    small_world: tuple[Settings, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    """Settings on a private copy of the session's small world (1,500 subscribers, 2 days)."""
+    from ops_support import copy_home
+
+    return copy_home(small_world, tmp_path_factory.mktemp("rights-world"))

@@ -1,0 +1,218 @@
+"""Carrying out a verified request over every store, then answering it.
+
+``execute_request`` moves the request to in_progress, runs its kind (an export, a correction,
+an erasure, ledger records, a restriction) and completes it with a JSON-ready result that is
+also the answer given to the person. A failure leaves it in progress with a
+``rights_request.failed`` entry naming the error, so the DPO sees it and can run it again.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from trustflux.config import Settings
+from trustflux.errors import RequestStateError, TrustfluxError
+from trustflux.ledger import Ledger
+from trustflux.ledger.model import Choice, Event, Method
+from trustflux.register import Register
+from trustflux.rights.requests import (
+    Channel,
+    Kind,
+    Request,
+    RequestBook,
+    Status,
+    allowed_steps,
+    objection_effect,
+)
+
+RUNNABLE = frozenset({Status.VERIFIED, Status.EXTENDED, Status.IN_PROGRESS})
+"""Verified (or extended) requests; in progress ones too, to run again after a failure."""
+
+LEDGER_METHOD = {
+    Channel.ACCOUNT: Method.ACCOUNT_AREA,
+    Channel.AGENT: Method.CALL_CENTRE,
+    Channel.WEB: Method.API,
+    Channel.CLI: Method.CALL_CENTRE,
+}
+"""How an objection reached us, in the ledger's words (ISO/IEC TS 27560 collection method)."""
+
+_LEDGER_ACTOR = re.compile(r"[^\w.:@+-]")
+
+
+def execute_request(
+    settings: Settings,
+    register: Register,
+    engine: Engine,
+    book: RequestBook,
+    ledger: Ledger,
+    request_id: str,
+    *,
+    actor: str,
+    at: datetime | None = None,
+) -> Request:
+    """Run the request and complete it with its result; re-raise (recorded) on failure."""
+    request = book.get(request_id)
+    if request.status not in RUNNABLE:
+        nexts = ", ".join(allowed_steps(request.status)) or "none: the request is closed"
+        hint = " (verify the requester first)" if request.status is Status.RECEIVED else ""
+        raise RequestStateError(
+            f"request {request_id} is {request.status.value}: cannot execute it{hint} "
+            f"(allowed: {nexts})"
+        )
+    if request.status is not Status.IN_PROGRESS:
+        request = book.start(request_id, actor=actor)
+    moment = at or book.clock()
+    try:
+        result = _RUNNERS[request.kind](settings, register, engine, ledger, request, actor, moment)
+    except TrustfluxError as exc:
+        book.record_failure(request_id, error=f"{type(exc).__name__}: {exc}", actor=actor)
+        raise
+    answer = {"kind": request.kind.value, "article": request.kind.article, **result}
+    return book.complete(request_id, result=answer, actor=actor)
+
+
+def _access(
+    settings: Settings,
+    register: Register,
+    engine: Engine,
+    ledger: Ledger,
+    request: Request,
+    actor: str,
+    at: datetime,
+) -> dict[str, Any]:
+    from trustflux.rights.exports import export_access
+
+    export = export_access(
+        settings, register, engine, request.subject_id, request_id=request.request_id, at=at
+    )
+    return {"export": export.as_dict()}
+
+
+def _portability(
+    settings: Settings,
+    register: Register,
+    engine: Engine,
+    ledger: Ledger,
+    request: Request,
+    actor: str,
+    at: datetime,
+) -> dict[str, Any]:
+    from trustflux.rights.exports import export_portability
+
+    export = export_portability(
+        settings, register, engine, request.subject_id, request_id=request.request_id, at=at
+    )
+    return {"export": export.as_dict()}
+
+
+def _rectification(
+    settings: Settings,
+    register: Register,
+    engine: Engine,
+    ledger: Ledger,
+    request: Request,
+    actor: str,
+    at: datetime,
+) -> dict[str, Any]:
+    from trustflux.rights.rectify import rectify_contract
+
+    changes = dict(request.details["changes"])
+    return {"rectification": rectify_contract(settings, request.subject_id, changes).as_dict()}
+
+
+def _erasure(
+    settings: Settings,
+    register: Register,
+    engine: Engine,
+    ledger: Ledger,
+    request: Request,
+    actor: str,
+    at: datetime,
+) -> dict[str, Any]:
+    from trustflux.rights.erasure import erase_subject
+
+    report = erase_subject(
+        settings, register, engine, request.subject_id, request_id=request.request_id, at=at
+    )
+    return {"erasure": report.as_dict()}
+
+
+def _objection(
+    settings: Settings,
+    register: Register,
+    engine: Engine,
+    ledger: Ledger,
+    request: Request,
+    actor: str,
+    at: datetime,
+) -> dict[str, Any]:
+    """Objections (opt-out purposes) and withdrawals (opt-in) through the ledger, so the gate
+    applies them from now on. What is already in force is reported, not recorded twice."""
+    current = ledger.current(request.subject_id)
+    method = LEDGER_METHOD[request.channel]
+    who = _LEDGER_ACTOR.sub("_", actor)[:120]
+    outcome: dict[str, str] = {}
+    choices: list[Choice] = []
+    for purpose in request.details["purposes"]:
+        effect = objection_effect(register, purpose)
+        latest = current.get(purpose)
+        live = None if latest is None or latest.lapsed(at) else latest.event
+        if effect == "objected" and live is Event.OBJECTED:
+            outcome[purpose] = "already objected"
+            continue
+        if effect == "withdrawn" and live is not Event.GIVEN:
+            outcome[purpose] = "no consent in force: nothing to withdraw"
+            continue
+        event = Event.OBJECTED if effect == "objected" else Event.WITHDRAWN
+        choices.append(Choice(request.subject_id, purpose, event, method, actor=who))
+        outcome[purpose] = event.value
+    records = ledger.append_group(choices) if choices else []
+    return {
+        "purposes": outcome,
+        "ledger_records": [record.record_id for record in records],
+    }
+
+
+def _restriction(
+    settings: Settings,
+    register: Register,
+    engine: Engine,
+    ledger: Ledger,
+    request: Request,
+    actor: str,
+    at: datetime,
+) -> dict[str, Any]:
+    from trustflux.gate.governance import RESTRICTION_EXEMPT, restrict
+
+    reason = str(request.details["reason"])
+    restrict(
+        engine,
+        request.subject_id,
+        reason=reason,
+        request_id=request.request_id,
+        at=at,
+        actor=actor,
+    )
+    return {
+        "restriction": {
+            "restricted_at": at.isoformat(timespec="seconds"),
+            "reason": reason,
+            "still_allowed": sorted(RESTRICTION_EXEMPT),
+            "note": "every purpose is stopped for this subscriber until the restriction is "
+            "lifted; the data is stored, not processed (GDPR Art. 18(2))",
+        }
+    }
+
+
+_RUNNERS = {
+    Kind.ACCESS: _access,
+    Kind.PORTABILITY: _portability,
+    Kind.RECTIFICATION: _rectification,
+    Kind.ERASURE: _erasure,
+    Kind.OBJECTION: _objection,
+    Kind.RESTRICTION: _restriction,
+}
