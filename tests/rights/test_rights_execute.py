@@ -3,6 +3,7 @@ over the stores, failures are recorded and leave the request in progress."""
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -250,7 +251,10 @@ def test_rectification_corrects_the_contract(
     book: RequestBook,
     ledger: Ledger,
     tiny_home: Settings,
+    tmp_path: Path,
 ) -> None:
+    shutil.copytree(tiny_home.home, tmp_path / "home")
+    settings = tiny_home.model_copy(update={"home": tmp_path / "home"})
     request = book.file(
         "S4",
         "rectification",
@@ -259,7 +263,7 @@ def test_rectification_corrects_the_contract(
         details={"changes": {"age_bracket": "35-44"}},
     )
     done = execute_request(
-        tiny_home, rights_register, rights_engine, book, ledger, request.request_id, actor="dpo"
+        settings, rights_register, rights_engine, book, ledger, request.request_id, actor="dpo"
     )
     assert done.result is not None
     assert done.result["rectification"]["after"] == {"age_bracket": "35-44"}
