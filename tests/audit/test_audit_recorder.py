@@ -47,7 +47,11 @@ def test_statistics_release_entry(trail: AuditTrail) -> None:
     metadata = {
         "release_id": "flux-2026-03-02-1d-20260303T000000Z",
         "period": {"label": "2026-03-02-1d", "days": 1},
-        "privacy": {"epsilon": 1.25, "delta": 1e-9},
+        "privacy": {"epsilon": 1.25, "rho": 0.02, "delta": 1e-9, "k": 20},
+        "indicators": {
+            "presence": {"rho": 0.015, "epsilon": 1.1, "threshold": 31, "cells": 480},
+            "od_trips": {"rho": 0.005, "epsilon": 0.6, "threshold": 44},
+        },
     }
     entry = record_release(trail, metadata, {"devices": 900}, actor="trustflux run")
     assert entry.action == STATISTICS_RELEASE and entry.purpose == "mobility_statistics"
@@ -55,6 +59,13 @@ def test_statistics_release_entry(trail: AuditTrail) -> None:
         "release_id": "flux-2026-03-02-1d-20260303T000000Z",
         "period": {"label": "2026-03-02-1d", "days": 1},
         "epsilon": 1.25,
+        "rho": 0.02,
+        "delta": 1e-9,
+        "k": 20,
+        "indicators": {
+            "od_trips": {"rho": 0.005, "epsilon": 0.6, "threshold": 44},
+            "presence": {"rho": 0.015, "epsilon": 1.1, "threshold": 31},
+        },
         "counts": {"devices": 900},
     }
     assert trail.verify().ok

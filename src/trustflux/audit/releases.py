@@ -13,12 +13,31 @@ MOBILITY_PURPOSE = "mobility_statistics"
 
 
 def release_details(metadata: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
-    """Release id, period, epsilon and counts from a release's metadata."""
+    """Release id, period, the privacy budget spent (in total and per indicator) and counts.
+
+    The trail keeps the budget itself, not a pointer to ``release.json``: a DPO or an auditor
+    can check what each release spent even after its folder is gone.
+    """
     privacy = metadata.get("privacy")
+    privacy = privacy if isinstance(privacy, dict) else {}
+    indicators = metadata.get("indicators")
+    indicators = indicators if isinstance(indicators, dict) else {}
     return {
         "release_id": metadata.get("release_id"),
         "period": metadata.get("period"),
-        "epsilon": privacy.get("epsilon") if isinstance(privacy, dict) else None,
+        "epsilon": privacy.get("epsilon"),
+        "rho": privacy.get("rho"),
+        "delta": privacy.get("delta"),
+        "k": privacy.get("k"),
+        "indicators": {
+            str(name): {
+                "rho": item.get("rho"),
+                "epsilon": item.get("epsilon"),
+                "threshold": item.get("threshold"),
+            }
+            for name, item in sorted(indicators.items())
+            if isinstance(item, dict)
+        },
         "counts": {str(k): int(v) for k, v in counts.items()},
     }
 
