@@ -8,6 +8,8 @@ key is already stored with other values is quarantined as a conflict.
 
 from __future__ import annotations
 
+import functools
+import operator
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from trustflux.errors import StoreError
 from trustflux.events import rules as R
 from trustflux.events.schemas import TABLES, TableSpec
 from trustflux.events.sources import InputFile, MalformedLine, RawInput, discover, read_raw
+from trustflux.rights import tombstones
 
 
 @dataclass
@@ -166,13 +169,21 @@ def _classify_and_store(
     con = store.con
     refs = R.References(store.read("zones"), store.read("cells"), store.read("subscribers"))
     typed = R.add_typed_columns(raw, spec)
+    refused = R.erasure_rules(typed, _erased_values(store, spec, raw))
     problem = R.first_failure(
-        R.column_rules(typed, spec) + R.table_rules(typed, spec, refs, window)
+        refused + R.column_rules(typed, spec) + R.table_rules(typed, spec, refs, window)
     )
-    record = ibis.struct({c: typed[c].cast("string") for c in spec.column_names}).cast("json")
+    record = (
+        ibis.struct({c: typed[c].cast("string") for c in spec.column_names})
+        .cast("json")
+        .cast("string")
+    )
+    if refused:  # an erased subscriber's row is refused, and not kept in the quarantine either
+        hit = functools.reduce(operator.or_, [r.fails for r in refused])
+        record = ibis.ifelse(hit, ibis.literal(tombstones.ERASED_RECORD), record)
     checked = typed.mutate(_problem=problem)
     invalid = checked.filter(checked._problem.notnull()).select(
-        "_file", "_row", "_problem", _record=record.cast("string")
+        "_file", "_row", "_problem", _record=record
     )
     # One validating pass keeps only the rejected rows (usually few); valid rows are then the
     # input minus those (file, row) pairs, so the big side is never materialised.
@@ -197,6 +208,25 @@ def _classify_and_store(
                 con.drop_table(tmp_resolved, force=True)
     finally:
         con.drop_table(tmp_invalid, force=True)
+
+
+def _erased_values(store: Store, spec: TableSpec, raw: Any) -> dict[str, dict[str, str]]:
+    """Values in this input naming an erased subscriber, per column, with the reason.
+
+    Costs nothing until someone is erased; then one pass over the identifier columns hashes
+    their distinct values in SQL (see ``rights.tombstones``).
+    """
+    columns = R.ERASURE_COLUMNS.get(spec.name, ())
+    if not columns or not tombstones.has_markers(store.raw):
+        return {}
+    key = tombstones.require_key(store.settings)
+    sql = store.con.compile(raw.select(*columns))
+    found: dict[str, dict[str, str]] = {}
+    for column in columns:
+        erased = tombstones.erased_values(store.raw, key, sql, column, [column])
+        if erased:
+            found[column] = {v: tombstones.erasure_reason(at) for v, at in erased.items()}
+    return found
 
 
 def _touched_days(spec: TableSpec, rows: Any) -> list[Any] | None:

@@ -213,6 +213,27 @@ def table_rules(t: Any, spec: TableSpec, refs: References, window: TimeWindow) -
     return rules
 
 
+ERASURE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "subscribers": ("subscriber_id", "msisdn", "imsi", "imei", "gateway_id"),
+    "events": ("imsi",),
+    "telemetry": ("gateway_id",),
+}
+"""Columns that name a subscriber: rows with an erased subscriber's value there are refused."""
+
+
+def erasure_rules(t: Any, erased: dict[str, dict[str, str]]) -> list[Rule]:
+    """Rules refusing rows about erased subscribers: ``erased`` maps a column to the erased
+    values found in this input and their reason (one rule per column and reason)."""
+    rules: list[Rule] = []
+    for column, found in erased.items():
+        by_reason: dict[str, list[str]] = {}
+        for value, reason in found.items():
+            by_reason.setdefault(reason, []).append(value)
+        for reason, values in sorted(by_reason.items()):
+            rules.append(Rule(column, reason, t[column].cast("string").isin(sorted(values))))
+    return rules
+
+
 def first_failure(rules: list[Rule]) -> Any:
     """``"field: reason"`` of the first rule a row breaks, null for a valid row."""
     return ibis.cases(

@@ -46,6 +46,7 @@ from trustflux.errors import OperationsError, TelemetryError
 from trustflux.events.schemas import ID_PATTERN, TELEMETRY
 from trustflux.operations.common import JobRun, quarantine_rows, read_store_table
 from trustflux.operations.records import RunRecord, RunRecorder
+from trustflux.rights.tombstones import ErasedLookup, erasure_reason
 
 PURPOSE = "gateway_diagnostics"
 PATH_PATTERN = re.compile(TELEMETRY.column("path").pattern or r"^Device(\.[A-Za-z0-9_]+)+$")
@@ -168,6 +169,8 @@ class TelemetryIngestor:
         self._quarantine: list[dict[str, Any]] = []
         self._parts = 0
         self.written: list[Path] = []
+        self._erased = ErasedLookup.load(settings, "gateway_id")
+        """Gateways of erased subscribers: refused with the erasure as the reason."""
 
     # -- input ----------------------------------------------------------------------------
     def message(self, topic: str, payload: bytes, source: str = "", seq: int | None = None) -> None:
@@ -179,6 +182,11 @@ class TelemetryIngestor:
             self._reject_message(source or topic, seq, "topic", self._topic_reason(topic), topic)
             return
         if gateway not in self.gateways:
+            erased = self._erased.erased_on(gateway)
+            if erased is not None:  # neither the topic nor the payload is kept
+                where = f"{self._prefix}(erased)/telemetry"
+                self._reject_message(where, seq, "gateway_id", erasure_reason(erased), None)
+                return
             self._reject_message(
                 source or topic, seq, "gateway_id", _unknown_gateway(gateway), {"topic": topic}
             )
@@ -214,7 +222,9 @@ class TelemetryIngestor:
             self._reject_message(source, seq, "gateway_id", reason, _clip(data))
             return
         if gateway not in self.gateways:
-            self._reject_message(source, seq, "gateway_id", _unknown_gateway(gateway), None)
+            erased = self._erased.erased_on(gateway)
+            reason = _unknown_gateway(gateway) if erased is None else erasure_reason(erased)
+            self._reject_message(source, seq, "gateway_id", reason, None)
             return
         assert isinstance(data, dict)
         c.messages_accepted += 1
@@ -341,6 +351,8 @@ class TelemetryIngestor:
         self, source: str, seq: int | None, field_name: str, reason: str, record: object
     ) -> None:
         key = reason.split(":")[0] if field_name != "gateway_id" else "unknown gateway"
+        if reason.startswith("subscriber erased"):
+            key = reason
         self.counts.reasons[key] = self.counts.reasons.get(key, 0) + 1
         text = record if isinstance(record, str) else json.dumps(record, default=str)
         self._quarantine.append(

@@ -46,12 +46,13 @@ from trustflux.register import KeptStore, Register
 from trustflux.rights import tombstones
 from trustflux.rights.exports import exports_dir
 from trustflux.rights.holdings import (
+    ONE_FILE,
     OUT_OF_SCOPE,
     event_files,
     memory_connection,
     parquet_files,
     rewrite_parquet,
-    sql_list,
+    scan,
     token_pattern,
 )
 from trustflux.rights.subjects import SubjectIds, find_subject
@@ -193,7 +194,7 @@ class _Eraser:
             affected = con.execute(
                 f"SELECT filename, count(*) FILTER (WHERE imsi = $imsi), "
                 f"count(*) FILTER (WHERE imsi <> $imsi AND counterpart = $msisdn) "
-                f"FROM read_parquet({sql_list(files)}, filename = true) "
+                f"FROM {scan(files)} "
                 "WHERE imsi = $imsi OR counterpart = $msisdn GROUP BY filename",
                 {"imsi": imsi, "msisdn": msisdn},
             ).fetchall()
@@ -203,7 +204,7 @@ class _Eraser:
                     con,
                     Path(name),
                     "SELECT * REPLACE (CASE WHEN counterpart = $msisdn THEN $masked "
-                    "ELSE counterpart END AS counterpart) FROM read_parquet($file) "
+                    f"ELSE counterpart END AS counterpart) FROM {ONE_FILE} "
                     "WHERE imsi <> $imsi",
                     {"msisdn": msisdn, "masked": masked_value, "imsi": imsi},
                 )
@@ -323,15 +324,14 @@ def _remove_rows(settings: Settings, files: Sequence[Path], where: str, value: s
     con = memory_connection(settings)
     try:
         affected = con.execute(
-            f"SELECT filename, count(*) FROM read_parquet({sql_list(files)}, filename = true, "
-            f"union_by_name = true) WHERE {where} GROUP BY filename",
+            f"SELECT filename, count(*) FROM {scan(files)} WHERE {where} GROUP BY filename",
             {"value": value},
         ).fetchall()
         for name, _ in affected:
             rewrite_parquet(
                 con,
                 Path(name),
-                f"SELECT * FROM read_parquet($file) WHERE NOT ({where})",
+                f"SELECT * FROM {ONE_FILE} WHERE NOT ({where})",
                 {"value": value},
             )
     finally:

@@ -131,6 +131,19 @@ def sql_list(paths: Sequence[Path]) -> str:
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
 
+ONE_FILE = "read_parquet($file, hive_partitioning = false)"
+"""The file a rewrite reads (bound as ``$file``); folder names like ``day=`` are not columns."""
+
+
+def scan(files: Sequence[Path]) -> str:
+    """``read_parquet`` over ``files`` with their ``filename``, folder names not read as
+    columns, and columns matched by name."""
+    return (
+        f"read_parquet({sql_list(files)}, filename = true, hive_partitioning = false, "
+        "union_by_name = true)"
+    )
+
+
 def token_pattern(values: Sequence[str]) -> str:
     """A regular expression matching any of ``values`` as a whole token (not inside a longer
     identifier or number), for text columns such as quarantine records and run records."""
@@ -220,8 +233,7 @@ class Holdings:
         if not files:
             return _empty(empty)
         return (
-            f"SELECT * FROM read_parquet({sql_list(files)}, union_by_name = true, "
-            f"filename = true) WHERE {where}",
+            f"SELECT * FROM {scan(files)} WHERE {where}",
             params,
         )
 
@@ -375,8 +387,8 @@ def _windowed(source: tuple[str, list[Any]] | pa.Table) -> tuple[str, list[Any]]
         return source
     sql, params = source
     return (
-        "SELECT * EXCLUDE (filename), parse_filename(parse_dirpath(filename)) AS window "
-        f"FROM ({sql}) ORDER BY window",
+        'SELECT * EXCLUDE (filename), parse_filename(parse_dirpath(filename)) AS "window" '
+        f'FROM ({sql}) ORDER BY "window"',
         params,
     )
 

@@ -19,7 +19,13 @@ import pyarrow.dataset as ds
 from trustflux.config import Settings
 from trustflux.errors import RightsError
 from trustflux.events.schemas import SUBSCRIBERS
-from trustflux.rights.holdings import memory_connection, parquet_files, rewrite_parquet, sql_list
+from trustflux.rights.holdings import (
+    ONE_FILE,
+    memory_connection,
+    parquet_files,
+    rewrite_parquet,
+    scan,
+)
 from trustflux.rights.subjects import find_subject
 
 RECTIFIABLE: tuple[str, ...] = ("billing_zone_id", "billing_region_id", "age_bracket")
@@ -113,8 +119,7 @@ def _write(
     con = memory_connection(settings)
     try:
         affected = con.execute(
-            f"SELECT DISTINCT filename FROM read_parquet({sql_list(files)}, filename = true) "
-            "WHERE subscriber_id = $sid",
+            f"SELECT DISTINCT filename FROM {scan(files)} WHERE subscriber_id = $sid",
             {"sid": subscriber_id},
         ).fetchall()
         params: dict[str, Any] = {"sid": subscriber_id}
@@ -125,7 +130,7 @@ def _write(
                 f"CASE WHEN subscriber_id = $sid THEN CAST($v{i} AS VARCHAR) ELSE {name} END "
                 f"AS {name}"
             )
-        select = f"SELECT * REPLACE ({', '.join(replaced)}) FROM read_parquet($file)"
+        select = f"SELECT * REPLACE ({', '.join(replaced)}) FROM {ONE_FILE}"
         for (name,) in affected:
             rewrite_parquet(con, Path(name), select, params)
     finally:

@@ -128,7 +128,7 @@ def erased_on(con: Any, key: bytes, kind: str, value: str) -> datetime | None:
     if not has_markers(con):
         return None
     row = con.execute(
-        "SELECT min(erased_at) FROM erasure_markers WHERE kind = ? AND digest = ?",
+        "SELECT epoch_ms(min(erased_at)) FROM erasure_markers WHERE kind = ? AND digest = ?",
         [kind, digest(key, value)],
     ).fetchone()
     return None if row is None or row[0] is None else _aware(row[0])
@@ -158,7 +158,7 @@ def erased_values(
         f"WITH ids AS (SELECT DISTINCT CAST({column} AS VARCHAR) AS v FROM ({relation_sql}) "
         f"WHERE {column} IS NOT NULL), "
         f"h AS (SELECT v, {hmac_sql('v')} AS d FROM ids) "
-        "SELECT h.v, min(m.erased_at) FROM h JOIN erasure_markers m ON m.digest = h.d "
+        "SELECT h.v, epoch_ms(min(m.erased_at)) FROM h JOIN erasure_markers m ON m.digest = h.d "
         f"AND m.kind IN ({placeholders}) GROUP BY h.v"
     )
     params: dict[str, object] = {"opad": opad, "ipad": ipad}
@@ -199,7 +199,8 @@ class ErasedLookup:
             if not has_markers(store.raw):
                 return cls(None, {})
             rows = store.raw.execute(
-                "SELECT digest, min(erased_at) FROM erasure_markers WHERE kind = ? GROUP BY digest",
+                "SELECT digest, epoch_ms(min(erased_at)) FROM erasure_markers WHERE kind = ? "
+                "GROUP BY digest",
                 [kind],
             ).fetchall()
         key = erasure_key(settings)
@@ -227,6 +228,7 @@ def require_key(settings: Settings) -> bytes:
     return key
 
 
-def _aware(value: Any) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+def _aware(epoch_ms: Any) -> datetime:
+    """A marker time, read as epoch milliseconds (DuckDB hands TIMESTAMPTZ to Python only
+    through pytz, which trustflux does not need)."""
+    return datetime.fromtimestamp(int(epoch_ms) / 1000, UTC)
