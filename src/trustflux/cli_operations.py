@@ -413,7 +413,11 @@ def ops_diagnose(
     home: HomeOpt = None,
     register: RegisterOpt = None,
 ) -> None:
-    """Diagnose one gateway (Wi-Fi, DSL, optical, reboots), with the evidence."""
+    """Diagnose one gateway (Wi-Fi, DSL, optical, reboots), with the evidence.
+
+    Recorded as a job run, without a ticket: for network operations. Customer-service agents
+    use `ops ticket diagnose`, which needs an open ticket and a reason the subscriber sees.
+    """
     from trustflux.operations.common import JobRun
     from trustflux.operations.diagnostics import PURPOSE, diagnose
 

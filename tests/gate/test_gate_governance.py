@@ -266,6 +266,8 @@ def test_a_long_lived_gate_sees_a_restriction_after_the_refresh_interval(
 def test_restriction_needs_a_reason_and_an_aware_time(engine: Engine, sid: str) -> None:
     with pytest.raises(GateError, match="reason"):
         restrict(engine, sid, reason=" ", request_id=None, at=T0, actor="dpo")
+    with pytest.raises(GateError, match="malformed"):
+        restrict(engine, "bad id!", reason="x", request_id=None, at=T0, actor="dpo")
     with pytest.raises(GateError, match="time zone"):
         restrict(engine, sid, reason="x", request_id=None, at=datetime(2026, 1, 1), actor="dpo")
     with pytest.raises(GateError, match="actor"):

@@ -30,6 +30,7 @@ from trustflux.db.engine import read_only
 from trustflux.db.tables import dpia_decisions, restrictions
 from trustflux.errors import AuditError, DatabaseError, GateError
 from trustflux.gate.arrow_io import fetch_arrow
+from trustflux.ledger.model import SUBJECT_HINT, subject_kind
 from trustflux.register import DpiaStatus, Register
 
 RESTRICTION_EXEMPT = frozenset({"privacy_compliance"})
@@ -152,8 +153,8 @@ def restrict(
     A second restriction while one is open is recorded too (another request, its own
     reason); lifting closes them all.
     """
-    if not subject_id or not subject_id.strip():
-        raise GateError("a restriction needs the subject it is about")
+    if subject_kind(subject_id) is None:
+        raise GateError(f"subject {subject_id!r} is malformed: expected {SUBJECT_HINT}")
     if not reason or not reason.strip():
         raise GateError("a restriction needs a reason (the request or the contested point)")
     moment = _aware(at)
