@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from trustflux.audit.trail import draft
 from trustflux.config import Settings
-from trustflux.db.tables import otp_challenges
+from trustflux.db.tables import dsr_requests, otp_challenges
 from trustflux.errors import RequestStateError, RightsError, VerificationError
 from trustflux.ledger.model import utc_now
 from trustflux.rights.requests import (
@@ -43,6 +43,9 @@ CODE_DIGITS = 6
 CHANNEL = "sms"
 CODES_PER_HOUR = 3
 """Codes one request may be sent per hour: enough for a lost text, too few to flood a phone."""
+CODES_PER_SUBJECT_HOUR = 5
+"""Codes one phone may be sent per hour over all its requests: filing request after request
+on the public form must not flood the number on file either."""
 SENDER_ACTOR = "rights:otp"
 """The actor of the trail entries about codes (the system sends them, nobody chooses to)."""
 
@@ -150,6 +153,23 @@ def issue_code(
         if recent >= CODES_PER_HOUR:
             raise VerificationError(
                 f"{recent} codes were sent for request {request_id} in the last hour: "
+                "wait before asking for another"
+            )
+        to_subject = conn.execute(
+            select(func.count())
+            .select_from(
+                otp_challenges.join(
+                    dsr_requests, dsr_requests.c.request_id == otp_challenges.c.request_id
+                )
+            )
+            .where(
+                dsr_requests.c.subject_id == request.subject_id,
+                otp_challenges.c.created_at > now - timedelta(hours=1),
+            )
+        ).scalar_one()
+        if to_subject >= CODES_PER_SUBJECT_HOUR:
+            raise VerificationError(
+                f"{to_subject} codes were sent to this number in the last hour: "
                 "wait before asking for another"
             )
         # A new code supersedes the earlier ones: they expire now.
