@@ -381,12 +381,10 @@ def rights_extend(
     home: HomeOpt = None,
 ) -> None:
     """Extend the deadline (Art. 12(3)) and tell the person why."""
-    from trustflux.rights.otp import extension_notice
-
     with _desk(home) as desk:
         request = desk.book.extend(request_id, months=months, reason=reason, actor=_actor(by))
         _show(f"request {request.request_id} extended: due {_when(request.due_at)}")
-        _inform(desk, request, extension_notice(request), _actor(by), "extension")
+        _inform(desk, request, _actor(by))
 
 
 @rights_app.command("refuse")
@@ -398,23 +396,21 @@ def rights_refuse(
     register: RegisterOpt = None,
 ) -> None:
     """Refuse the request (Art. 12(4)/(5)) and tell the person why and where to complain."""
-    from trustflux.rights.otp import refusal_notice
-
     with _desk(home, register) as desk:
         request = desk.book.refuse(request_id, reason=reason, actor=_actor(by))
         _show(f"request {request.request_id} refused: {request.refusal_reason}")
-        authority = desk.register.supervisory_authority.name
-        _inform(desk, request, refusal_notice(request, authority), _actor(by), "refusal")
+        _inform(desk, request, _actor(by))
 
 
-def _inform(desk: _Desk, request: Request, text: str, actor: str, about: str) -> None:
+def _inform(desk: _Desk, request: Request, actor: str) -> None:
     """Tell the person; the step itself stands even if the message cannot be sent."""
-    from trustflux.rights.otp import sender_for, tell_subject
+    from trustflux.rights.otp import sender_for, tell_decision
 
     try:
         sender = sender_for(desk.settings, _show)
-        hint = tell_subject(
-            desk.settings, desk.book, request.request_id, text, sender, actor=actor, about=about
+        authority = desk.register.supervisory_authority.name
+        hint = tell_decision(
+            desk.settings, desk.book, request, sender, authority=authority, actor=actor
         )
     except TrustfluxError as exc:
         err.print(

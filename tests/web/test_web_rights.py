@@ -207,3 +207,38 @@ def test_forms_need_their_token(world_app: WorldApp, path: str) -> None:
     visitor.get("/rights/request")
     response = visitor.post(path, data={"kind": "access", "msisdn": "33600000000"})
     assert response.status_code in (303, 403)
+
+
+def test_the_dpo_extends_then_refuses_and_the_person_is_told_each_time(
+    world_app: WorldApp, login: Any, csrf_of: Callable[[str], str]
+) -> None:
+    person = world_subscriber(world_app)
+    filed = world_app.services.book.file(
+        person["subscriber_id"], "access", channel="account", filed_by=person["subscriber_id"]
+    )
+    dpo = browser(world_app, login, staff(world_app, Role.DPO))
+    page = dpo.get(f"/dpo/requests/{filed.request_id}?lang=en").text
+    extended = dpo.post(
+        f"/dpo/requests/{filed.request_id}/extend?lang=en",
+        data={"months": "2", "reason": "records in the archive", "csrf_token": csrf_of(page)},
+    )
+    assert extended.status_code == 303, extended.text[-800:]
+    assert "told=1" in extended.headers["location"]
+    page = dpo.get(extended.headers["location"]).text
+    assert "Deadline extended." in page and "sent the reason by text message" in page
+    notice = json.loads(outbox_path(world_app.services.settings).read_text().splitlines()[-1])
+    assert notice["to"] == person["msisdn"] and "records in the archive" in notice["text"]
+
+    refused = dpo.post(
+        f"/dpo/requests/{filed.request_id}/refuse?lang=en",
+        data={"reason": "manifestly excessive", "csrf_token": csrf_of(page)},
+    )
+    assert refused.status_code == 303 and "told=1" in refused.headers["location"]
+    notice = json.loads(outbox_path(world_app.services.settings).read_text().splitlines()[-1])
+    assert "manifestly excessive" in notice["text"] and "CNIL" in notice["text"]
+    steps = [
+        e.details.get("about")
+        for e in world_app.services.trail.entries(subject=person["subscriber_id"])
+        if e.action == "rights_request.informed"
+    ]
+    assert steps == ["extension", "refusal"]

@@ -332,6 +332,29 @@ def refusal_notice(request: Request, authority: str) -> str:
     )
 
 
+def tell_decision(
+    settings: Settings,
+    book: RequestBook,
+    request: Request,
+    sender: CodeSender,
+    *,
+    authority: str,
+    actor: str,
+) -> str:
+    """Tell the person their request was extended (and why) or refused (why, and where to
+    complain): Art. 12(3) and 12(4). Returns the masked number the notice went to."""
+    if request.status is Status.EXTENDED:
+        text, about = extension_notice(request), "extension"
+    elif request.status is Status.REFUSED:
+        text, about = refusal_notice(request, authority), "refusal"
+    else:
+        raise RequestStateError(
+            f"request {request.request_id} is {request.status.value}: only an extension or a "
+            "refusal is told this way"
+        )
+    return tell_subject(settings, book, request.request_id, text, sender, actor=actor, about=about)
+
+
 def _hash(challenge_id: str, code: str) -> str:
     return hashlib.sha256((challenge_id + code).encode("utf-8")).hexdigest()
 

@@ -470,6 +470,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dpo.request.done.execute": {"en": "Request carried out.", "fr": "Demande exécutée."},
     "dpo.request.done.extend": {"en": "Deadline extended.", "fr": "Délai prolongé."},
     "dpo.request.done.refuse": {"en": "Request refused.", "fr": "Demande refusée."},
+    "dpo.request.told": {
+        "en": "The person was sent the reason by text message, to the number on file.",
+        "fr": "La personne a reçu le motif par SMS, au numéro de son contrat.",
+    },
+    "dpo.request.not_told": {
+        "en": "The person could not be sent the reason (no number on file or no sender): "
+        "tell them another way, within the deadline.",
+        "fr": "Le motif n'a pas pu être envoyé à la personne (pas de numéro ou pas d'envoi "
+        "possible) : prévenez-la autrement, dans le délai.",
+    },
     # -- my rights (account area) and the public form ----------------------------------------
     "my_rights.title": {"en": "My data rights", "fr": "Mes droits sur mes données"},
     "my_rights.intro": {

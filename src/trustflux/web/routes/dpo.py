@@ -9,10 +9,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from trustflux.accounts import Role
-from trustflux.errors import RecordNotFoundError
+from trustflux.errors import RecordNotFoundError, TrustfluxError
 from trustflux.register import RecordFormat, render_record
 from trustflux.rights.execute import execute_request
+from trustflux.rights.otp import sender_for, tell_decision
 from trustflux.rights.requests import Method
+from trustflux.rights.requests import Request as RightsRequest
 from trustflux.web import oversight
 from trustflux.web.deps import CsrfChecked, Principal, ServicesDep, TranslatorDep, require
 from trustflux.web.render import render
@@ -75,6 +77,7 @@ def request_page(
     t: TranslatorDep,
     principal: DpoDep,
     done: str | None = None,
+    told: int | None = None,
 ) -> Response:
     found = services.book.get(request_id)
     entries = oversight.entries_for_subject(
@@ -84,14 +87,16 @@ def request_page(
         "r": request_view(found, t, services.clock()),
         "steps": step_views(entries, t),
         "done": done if done in oversight.STEP_NAMES else None,
+        "told": None if told is None else bool(told),
         "export_base": "/dpo/requests/",
     }
     return render(request, services, t, principal, "dpo_request.html.j2", context)
 
 
-def _back(request_id: str, t: TranslatorDep, done: str) -> Response:
+def _back(request_id: str, t: TranslatorDep, done: str, told: bool | None = None) -> Response:
+    told_part = "" if told is None else f"&told={int(told)}"
     return RedirectResponse(
-        f"/dpo/requests/{request_id}?lang={t.lang}&done={done}", status_code=303
+        f"/dpo/requests/{request_id}?lang={t.lang}&done={done}{told_part}", status_code=303
     )
 
 
@@ -137,11 +142,11 @@ def extend_request(
     services: ServicesDep,
     t: TranslatorDep,
     principal: DpoDep,
-    months: Annotated[Literal[1, 2], Form()],
+    months: Annotated[int, Form(ge=1, le=2)],
     reason: Annotated[str, Form(min_length=1, max_length=2000)],
 ) -> Response:
-    services.book.extend(request_id, months=months, reason=reason, actor=principal.actor)
-    return _back(request_id, t, "extend")
+    extended = services.book.extend(request_id, months=months, reason=reason, actor=principal.actor)
+    return _back(request_id, t, "extend", told=_tell(services, extended, principal.actor))
 
 
 @router.post("/dpo/requests/{request_id}/refuse", dependencies=[CsrfChecked])
@@ -152,8 +157,25 @@ def refuse_request(
     principal: DpoDep,
     reason: Annotated[str, Form(min_length=1, max_length=2000)],
 ) -> Response:
-    services.book.refuse(request_id, reason=reason, actor=principal.actor)
-    return _back(request_id, t, "refuse")
+    refused = services.book.refuse(request_id, reason=reason, actor=principal.actor)
+    return _back(request_id, t, "refuse", told=_tell(services, refused, principal.actor))
+
+
+def _tell(services: ServicesDep, request: RightsRequest, actor: str) -> bool:
+    """Tell the person about the extension or refusal; the step stands even if that fails,
+    and the page then asks the DPO to tell them another way."""
+    try:
+        tell_decision(
+            services.settings,
+            services.book,
+            request,
+            sender_for(services.settings),
+            authority=services.register.supervisory_authority.name,
+            actor=actor,
+        )
+    except TrustfluxError:
+        return False
+    return True
 
 
 @router.get("/dpo/requests/{request_id}/export")
