@@ -402,45 +402,6 @@ def ops_telemetry(
     )
 
 
-@ops_app.command("diagnose")
-def ops_diagnose(
-    gateway_id: str,
-    hours: Annotated[int, typer.Option(help="Hours of telemetry before --at.")] = 24,
-    at: AtOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
-    eligible: EligibleOpt = None,
-    actor: ActorOpt = None,
-    home: HomeOpt = None,
-    register: RegisterOpt = None,
-) -> None:
-    """Diagnose one gateway (Wi-Fi, DSL, optical, reboots), with the evidence.
-
-    Recorded as a job run, without a ticket: for network operations. Customer-service agents
-    use `ops ticket diagnose`, which needs an open ticket and a reason the subscriber sees.
-    """
-    from trustflux.operations.common import JobRun
-    from trustflux.operations.diagnostics import PURPOSE, diagnose
-
-    settings = _settings(home, register)
-    moment = _moment(at)
-    allowed = _eligible(settings, PURPOSE, moment, eligible)
-    job = JobRun(
-        settings,
-        "diagnose",
-        PURPOSE,
-        _actor(actor),
-        moment,
-        recorder_factory(settings),
-        parameters={"gateway_id": gateway_id, "hours": str(hours)},
-    )
-    with job:
-        diagnosis = diagnose(settings, gateway_id, eligible=allowed, at=moment, hours=hours)
-        job.read("telemetry", diagnosis.samples, detail=gateway_id)
-        job.counts.update({"samples": diagnosis.samples, "findings": len(diagnosis.findings)})
-        job.finish()
-    _print_diagnosis(diagnosis, as_json=as_json)
-
-
 def _print_diagnosis(diagnosis: Diagnosis, *, as_json: bool) -> None:
     if as_json:
         out.print_json(json.dumps(diagnosis.as_dict()))

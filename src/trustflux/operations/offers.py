@@ -348,14 +348,14 @@ def run_offers(
         ]
         table = pa.Table.from_pylist(rows, schema=PENDING_SCHEMA)
         folder = offers_dir(settings)
-        with _locked(folder):
+        with pending_lock(folder):
             late = _withdrawn_since(folder, gate_at)
             if late:
                 keep = pc.invert(
                     pc.is_in(table.column("subscriber_id"), value_set=pa.array(sorted(late)))
                 )
                 table = table.filter(keep)
-            _write_pending(folder, table, job.run_id)
+            write_pending(folder, table, job.run_id)
         job.wrote("pending", folder / "pending.parquet")
         job.counts.update(
             {
@@ -470,7 +470,7 @@ def withdraw_offers(settings: Settings, subscriber_id: str, at: datetime | None 
     when = at or datetime.now(UTC)
     folder = offers_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    with _locked(folder):
+    with pending_lock(folder):
         _remember_withdrawal(folder, subscriber_id, when)
         path = folder / "pending.parquet"
         if not path.exists():
@@ -479,11 +479,12 @@ def withdraw_offers(settings: Settings, subscriber_id: str, at: datetime | None 
         mine = pc.equal(table.column("subscriber_id"), subscriber_id)
         removed = int(pc.sum(mine).as_py() or 0)
         if removed:
-            _write_pending(folder, table.filter(pc.invert(mine)), f"withdraw-{os.getpid()}")
+            write_pending(folder, table.filter(pc.invert(mine)), f"withdraw-{os.getpid()}")
         return removed
 
 
-def _write_pending(folder: Path, table: pa.Table, tag: str) -> None:
+def write_pending(folder: Path, table: pa.Table, tag: str) -> None:
+    """Replace the pending offers atomically (call under ``pending_lock``)."""
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".pending.{tag}.tmp"
     pq.write_table(table, tmp)
@@ -518,7 +519,7 @@ def _withdrawn_since(folder: Path, moment: datetime) -> set[str]:
 
 
 @contextmanager
-def _locked(folder: Path) -> Iterator[None]:
+def pending_lock(folder: Path) -> Iterator[None]:
     """One writer at a time on the pending offers (a run and a withdrawal may race)."""
     folder.mkdir(parents=True, exist_ok=True)
     try:

@@ -363,7 +363,7 @@ def _offers(folder: Path, period: Duration, now: datetime, dry_run: bool) -> Tar
     if not path.exists():
         return report
     cutoff = period.before(now)
-    with nullcontext() if dry_run else offers._locked(folder):
+    with nullcontext() if dry_run else offers.pending_lock(folder):
         table = pq.read_table(path)
         old = pc.fill_null(pc.less(table.column("created_at"), cutoff), False)
         stale = int(pc.sum(old).as_py() or 0)
@@ -371,7 +371,7 @@ def _offers(folder: Path, period: Duration, now: datetime, dry_run: bool) -> Tar
         if stale:
             report.removed.append(f"{stale} offer(s) made before {cutoff.isoformat()}")
             if not dry_run:
-                offers._write_pending(folder, table.filter(pc.invert(old)), "retention")
+                offers.write_pending(folder, table.filter(pc.invert(old)), "retention")
         if table.num_rows - stale:
             report.kept.append(f"{table.num_rows - stale} offer(s)")
     return report
