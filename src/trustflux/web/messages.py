@@ -470,6 +470,83 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dpo.request.done.execute": {"en": "Request carried out.", "fr": "Demande exécutée."},
     "dpo.request.done.extend": {"en": "Deadline extended.", "fr": "Délai prolongé."},
     "dpo.request.done.refuse": {"en": "Request refused.", "fr": "Demande refusée."},
+    "audit.action.consent_change": {"en": "Choice recorded", "fr": "Choix enregistré"},
+    "audit.action.rights_request.filed": {
+        "en": "Your data request was received",
+        "fr": "Votre demande sur vos données a été reçue",
+    },
+    "audit.action.rights_request.verified": {
+        "en": "Your identity was checked for your request",
+        "fr": "Votre identité a été vérifiée pour votre demande",
+    },
+    "audit.action.rights_request.started": {
+        "en": "Work on your request started",
+        "fr": "Le traitement de votre demande a commencé",
+    },
+    "audit.action.rights_request.extended": {
+        "en": "Your request's deadline was extended",
+        "fr": "Le délai de votre demande a été prolongé",
+    },
+    "audit.action.rights_request.refused": {
+        "en": "Your request was refused",
+        "fr": "Votre demande a été refusée",
+    },
+    "audit.action.rights_request.completed": {
+        "en": "Your request was answered",
+        "fr": "Votre demande a reçu sa réponse",
+    },
+    "audit.action.rights_request.informed": {
+        "en": "You were sent a message about your request",
+        "fr": "Un message vous a été envoyé sur votre demande",
+    },
+    "audit.action.rights_request.code_sent": {
+        "en": "A one-time code was sent to your phone",
+        "fr": "Un code à usage unique a été envoyé à votre téléphone",
+    },
+    "audit.action.agent.viewed_diagnosis": {
+        "en": "Customer service viewed your home gateway's diagnosis",
+        "fr": "Le service client a consulté le diagnostic de votre box",
+    },
+    "audit.action.ticket.opened": {
+        "en": "Customer service opened a ticket",
+        "fr": "Le service client a ouvert un ticket",
+    },
+    "audit.action.ticket.closed": {
+        "en": "Customer service closed a ticket",
+        "fr": "Le service client a clos un ticket",
+    },
+    "audit.action.staff.viewed_consents": {
+        "en": "Staff viewed your consent history",
+        "fr": "Un membre du personnel a consulté l'historique de vos consentements",
+    },
+    "audit.action.staff.viewed_choices": {
+        "en": "Staff viewed your current choices",
+        "fr": "Un membre du personnel a consulté vos choix actuels",
+    },
+    "audit.action.staff.viewed_record": {
+        "en": "Staff viewed one of your consent records",
+        "fr": "Un membre du personnel a consulté l'un de vos enregistrements de consentement",
+    },
+    "audit.action.staff.viewed_receipt": {
+        "en": "Staff downloaded one of your consent receipts",
+        "fr": "Un membre du personnel a téléchargé l'un de vos reçus de consentement",
+    },
+    "audit.action.staff.viewed_request": {
+        "en": "The data protection office viewed your request",
+        "fr": "Le délégué à la protection des données a consulté votre demande",
+    },
+    "audit.action.staff.viewed_export": {
+        "en": "The data protection office downloaded the copy of your data",
+        "fr": "Le délégué à la protection des données a téléchargé la copie de vos données",
+    },
+    "audit.action.processing.restricted": {
+        "en": "Processing of your data restricted",
+        "fr": "Traitement de vos données limité",
+    },
+    "audit.action.processing.restriction_lifted": {
+        "en": "Restriction of processing lifted",
+        "fr": "Limitation du traitement levée",
+    },
     "dpo.request.told": {
         "en": "The person was sent the reason by text message, to the number on file.",
         "fr": "La personne a reçu le motif par SMS, au numéro de son contrat.",

@@ -92,6 +92,8 @@ def step_views(entries: Iterable[Entry], t: Translator) -> list[dict[str, Any]]:
     """A request's steps from its audit entries (``rights_request.<step>``), oldest first."""
     steps = []
     for entry in entries:
+        if not entry.action.startswith("rights_request."):
+            continue  # e.g. a staff member viewing the request: in the trail, not a step
         step = entry.action.removeprefix("rights_request.")
         extra = {
             k: v

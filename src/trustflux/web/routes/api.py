@@ -26,6 +26,7 @@ from trustflux.errors import (
     RecordNotFoundError,
 )
 from trustflux.ledger import Choice, Method, Record, build_receipt, utc_now
+from trustflux.web.access_log import record_staff_view
 from trustflux.web.deps import (
     LanguageDep,
     Principal,
@@ -242,7 +243,9 @@ def _visible_record(services: Any, principal: Principal, record_id: str) -> Reco
 
 @router.get("/records/{record_id}", response_model=RecordPublic, responses=ERRORS)
 def get_record(record_id: str, principal: Reader, services: ServicesDep) -> dict[str, object]:
-    return _visible_record(services, principal, record_id).as_dict()
+    record = _visible_record(services, principal, record_id)
+    record_staff_view(services, principal, record.subject, "record", details={"record": record_id})
+    return record.as_dict()
 
 
 @router.get(
@@ -254,6 +257,7 @@ def get_receipt(
     record_id: str, principal: Reader, services: ServicesDep, lang: LanguageDep
 ) -> Response:
     record = _visible_record(services, principal, record_id)
+    record_staff_view(services, principal, record.subject, "receipt", details={"record": record_id})
     return receipt_response(services, record, lang)
 
 
@@ -285,7 +289,9 @@ def subject_history(
     purpose: str | None = None,
 ) -> list[dict[str, object]]:
     own_subject(principal, subject)
-    return [r.as_dict() for r in services.ledger.history(subject, purpose)]
+    history = [r.as_dict() for r in services.ledger.history(subject, purpose)]
+    record_staff_view(services, principal, subject, "consents", details={"records": len(history)})
+    return history
 
 
 @router.get("/subjects/{subject}/state", response_model=list[PurposeStatePublic], responses=ERRORS)
@@ -294,6 +300,7 @@ def subject_state(
 ) -> list[dict[str, object]]:
     own_subject(principal, subject)
     current = services.ledger.current(subject)
+    record_staff_view(services, principal, subject, "choices")
     decisions = services.gate.decide_many(
         [(subject, p, None) for p in services.register.purpose_ids]
     )

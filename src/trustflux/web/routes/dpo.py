@@ -16,6 +16,7 @@ from trustflux.rights.otp import sender_for, tell_decision
 from trustflux.rights.requests import Method
 from trustflux.rights.requests import Request as RightsRequest
 from trustflux.web import oversight
+from trustflux.web.access_log import record_staff_view
 from trustflux.web.deps import CsrfChecked, Principal, ServicesDep, TranslatorDep, require
 from trustflux.web.render import render
 from trustflux.web.rights_views import (
@@ -80,6 +81,9 @@ def request_page(
     told: int | None = None,
 ) -> Response:
     found = services.book.get(request_id)
+    record_staff_view(
+        services, principal, found.subject_id, "request", details={"request_id": request_id}
+    )
     entries = oversight.entries_for_subject(
         services.engine, found.subject_id, "request_id", request_id
     )
@@ -182,6 +186,9 @@ def _tell(services: ServicesDep, request: RightsRequest, actor: str) -> bool:
 def request_export(request_id: str, services: ServicesDep, principal: DpoDep) -> Response:
     found = services.book.get(request_id)
     path = export_file(found, services.settings)
+    record_staff_view(
+        services, principal, found.subject_id, "export", details={"request_id": request_id}
+    )
     return FileResponse(path, media_type="application/zip", filename=path.name)
 
 
