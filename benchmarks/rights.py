@@ -101,6 +101,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000_000)
     parser.add_argument("--work", type=Path, default=Path("benchmarks/.work"))
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each export (the machine is shared)"
+    )
     parser.add_argument("--job", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.job:
@@ -119,14 +122,15 @@ def main() -> None:
     )
     subject = pick_subject(home)
     print(f"{events:,} events in the store; subscriber {subject}", flush=True)
-    for step in ("access", "portability", "erasure"):
+    steps = ["access"] * args.repeat + ["portability"] * args.repeat + ["erasure"]
+    for step in steps:
         out = subprocess.run(
             [sys.executable, __file__, "--job", str(home), step, subject],
             check=True,
             capture_output=True,
             text=True,
         )
-        print(out.stdout.strip().splitlines()[-1], flush=True)
+        print(out.stdout.strip().splitlines()[-1], f"(load {os.getloadavg()[0]:.2f})", flush=True)
 
 
 if __name__ == "__main__":
