@@ -304,7 +304,7 @@ class Holdings:
                 "OR regexp_matches(coalesce(reason, ''), ?) "
                 "OR regexp_matches(coalesce(source_file, ''), ?) ORDER BY quarantined_at",
                 [pattern, pattern, pattern],
-            ).fetch_arrow_table()
+            ).to_arrow_table()
         return result if isinstance(result, pa.Table) else pa.table(result)
 
     # -- relational store -----------------------------------------------------------------------
