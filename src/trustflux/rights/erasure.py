@@ -167,18 +167,19 @@ class _Eraser:
         self.pattern = token_pattern(self.values)
 
     def run(self) -> None:
-        steps: list[tuple[KeptStore, Callable[[], None]]] = [
+        # (store the step erases, or None when the step checks each output's store itself)
+        steps: list[tuple[KeptStore | None, Callable[[], None]]] = [
             (KeptStore.EVENTS, self.events),
             (KeptStore.TELEMETRY, self.telemetry),
-            (KeptStore.CONTRACT, self.quarantine),
-            (KeptStore.CONTRACT, self.operations),
-            (KeptStore.CONTRACT, self.rights_files),
+            (None, self.quarantine),
+            (None, self.operations),
+            (None, self.rights_files),
             (KeptStore.TICKETS, self.tickets),
             (KeptStore.RIGHTS_REQUESTS, self.rights_requests),
             (KeptStore.CONTRACT, self.contract),
         ]
         for store, step in steps:
-            if store not in self.kept:
+            if store is None or store not in self.kept:
                 step()
 
     # -- Parquet stores (DuckDB rewrites only the files that hold the person) --------------
