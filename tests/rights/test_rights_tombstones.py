@@ -122,6 +122,26 @@ def event(imsi: str, minutes: int) -> dict[str, Any]:
     )
 
 
+def reference_tables() -> dict[str, list[dict[str, Any]]]:
+    """One zone and one cell, for subscribers and events to point at."""
+    zone = dict(
+        zone_id="Z1", name="Z", region_id="R1", population=1, lon=2.05, lat=45.05, geometry=SQUARE
+    )
+    cell = dict(
+        radio="LTE",
+        mcc="208",
+        mnc="01",
+        area_code=1,
+        cell_id=1,
+        lon=2.05,
+        lat=45.05,
+        azimuth=None,
+        range_m=500,
+        zone_id="Z1",
+    )
+    return {"zones": [zone], "cells": [cell]}
+
+
 def write(folder: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
     folder.mkdir(parents=True)
     for name, rows in tables.items():
@@ -137,31 +157,7 @@ def test_ingestion_refuses_rows_of_an_erased_subscriber_only(
     counts reconcile and the quarantine keeps the reason, not the row."""
     s1, s2 = subscriber(1), subscriber(2)
     first = {
-        "zones": [
-            dict(
-                zone_id="Z1",
-                name="Z",
-                region_id="R1",
-                population=1,
-                lon=2.05,
-                lat=45.05,
-                geometry=SQUARE,
-            )
-        ],
-        "cells": [
-            dict(
-                radio="LTE",
-                mcc="208",
-                mnc="01",
-                area_code=1,
-                cell_id=1,
-                lon=2.05,
-                lat=45.05,
-                azimuth=None,
-                range_m=500,
-                zone_id="Z1",
-            )
-        ],
+        **reference_tables(),
         "subscribers": [s1, s2],
         "events": [event(s1["imsi"], 0), event(s2["imsi"], 1)],
     }
@@ -195,3 +191,36 @@ def test_ingestion_refuses_rows_of_an_erased_subscriber_only(
     with Store(settings) as store:
         records = store.raw.execute("SELECT DISTINCT record FROM quarantine").fetchall()
     assert records == [(tombstones.ERASED_RECORD,)]
+
+
+def test_other_peoples_calls_to_an_erased_number_are_kept_with_the_number_masked(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """S2's call to erased S1 arrives after the erasure: S2's row is accepted, S1's number
+    loses its last digits (as the erasure left the stored rows); other numbers are untouched."""
+    s1, s2 = subscriber(1), subscriber(2)
+    first = {
+        **reference_tables(),
+        "subscribers": [s1, s2],
+    }
+    ingest_directory(settings, write(tmp_path / "first", first), now=NOW)
+    key = tombstones.erasure_key(settings, create=True)
+    assert key is not None
+    with Store(settings) as store:
+        tombstones.add_markers(store.raw, key, {"msisdn": str(s1["msisdn"])}, "req-9", AT)
+
+    def call(minutes: int, to: str) -> dict[str, Any]:
+        return dict(
+            event(s2["imsi"], minutes),
+            event_type="call_mo",
+            counterpart=to,
+            duration_s=60,
+        )
+
+    calls = {"events": [call(30, str(s1["msisdn"])), call(31, "33699999999")]}
+    report = ingest_directory(settings, write(tmp_path / "calls", calls), now=NOW)
+    [events] = [t for t in report.tables if t.table == "events"]
+    assert (events.accepted, events.quarantined) == (2, 0) and events.reconciles
+    with Store(settings) as store:
+        stored = store.read("events").to_pyarrow().column("counterpart").to_pylist()
+    assert sorted(stored) == sorted([str(s1["msisdn"])[: -tombstones.MASKED_DIGITS], "33699999999"])

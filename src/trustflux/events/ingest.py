@@ -196,6 +196,7 @@ def _classify_and_store(
         valid = kept.select(
             *[kept[R.typed_name(c)].name(c) for c in spec.column_names], "_file", "_row"
         )
+        valid = _mask_erased_numbers(store, spec, raw, valid)
         if set(spec.key) == set(spec.column_names):
             _store_new_rows(store, spec, valid, ingest_id, counts)
         else:
@@ -227,6 +228,23 @@ def _erased_values(store: Store, spec: TableSpec, raw: Any) -> dict[str, dict[st
         if erased:
             found[column] = {v: tombstones.erasure_reason(at) for v, at in erased.items()}
     return found
+
+
+def _mask_erased_numbers(store: Store, spec: TableSpec, raw: Any, valid: Any) -> Any:
+    """Other people's events naming an erased subscriber's number keep it without its last
+    digits, as the erasure itself left the stored ones: the row is theirs, the number is not.
+    """
+    column = R.MASKED_ON_ERASURE.get(spec.name)
+    if column is None or not tombstones.has_markers(store.raw):
+        return valid
+    key = tombstones.require_key(store.settings)
+    sql = store.con.compile(raw.select(column))
+    erased = tombstones.erased_values(store.raw, key, sql, column, ["msisdn"])
+    if not erased:
+        return valid
+    value = valid[column]
+    masked = value.substr(0, value.length() - tombstones.MASKED_DIGITS)
+    return valid.mutate(**{column: value.isin(sorted(erased)).ifelse(masked, value)})
 
 
 def _touched_days(spec: TableSpec, rows: Any) -> list[Any] | None:

@@ -220,6 +220,9 @@ ERASURE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """Columns that name a subscriber: rows with an erased subscriber's value there are refused."""
 
+MASKED_ON_ERASURE: dict[str, str] = {"events": "counterpart"}
+"""Columns of other people's rows that may hold an erased subscriber's number: kept, masked."""
+
 
 def erasure_rules(t: Any, erased: dict[str, dict[str, str]]) -> list[Rule]:
     """Rules refusing rows about erased subscribers: ``erased`` maps a column to the erased

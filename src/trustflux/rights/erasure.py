@@ -57,7 +57,6 @@ from trustflux.rights.holdings import (
 )
 from trustflux.rights.subjects import SubjectIds, find_subject
 
-MASKED_DIGITS = 4
 ERASED_TOKEN = "[erased]"
 APPEND_ONLY = (KeptStore.CONSENT_LEDGER, KeptStore.AUDIT_TRAIL)
 """Stores the database refuses to change: the register must keep them."""
@@ -189,7 +188,7 @@ class _Eraser:
             self.removed.update(events=0, events_counterpart_masked=0)
             return
         imsi, msisdn = self.ids.imsi, self.ids.msisdn
-        masked_value = msisdn[:-MASKED_DIGITS]
+        masked_value = msisdn[: -tombstones.MASKED_DIGITS]
         con = memory_connection(self.settings)
         try:
             affected = con.execute(

@@ -31,6 +31,10 @@ from trustflux.errors import RightsError, StoreError
 KINDS = ("subscriber_id", "msisdn", "imsi", "imei", "gateway_id")
 """Identifier kinds a marker can be about (the columns of the store that name a person)."""
 
+MASKED_DIGITS = 4
+"""Digits dropped from an erased number left in other people's call records (the country and
+operator prefix stays, for their bills and fraud checks)."""
+
 KEY_FILE = "erasure.key"
 KEY_BYTES = 32
 _BLOCK = 64  # SHA-256 block size, for HMAC's pads
