@@ -9,6 +9,8 @@ also the answer given to the person. A failure leaves it in progress with a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +45,19 @@ LEDGER_METHOD = {
 _LEDGER_ACTOR = re.compile(r"[^\w.:@+-]")
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What every kind's runner needs: the stores, the request, who runs it and when."""
+
+    settings: Settings
+    register: Register
+    engine: Engine
+    ledger: Ledger
+    request: Request
+    actor: str
+    at: datetime
+
+
 def execute_request(
     settings: Settings,
     register: Register,
@@ -67,7 +82,8 @@ def execute_request(
         request = book.start(request_id, actor=actor)
     moment = at or book.clock()
     try:
-        result = _RUNNERS[request.kind](settings, register, engine, ledger, request, actor, moment)
+        job = _Job(settings, register, engine, ledger, request, actor, moment)
+        result = _RUNNERS[request.kind](job)
     except TrustfluxError as exc:
         book.record_failure(request_id, error=f"{type(exc).__name__}: {exc}", actor=actor)
         raise
@@ -75,90 +91,67 @@ def execute_request(
     return book.complete(request_id, result=answer, actor=actor)
 
 
-def _access(
-    settings: Settings,
-    register: Register,
-    engine: Engine,
-    ledger: Ledger,
-    request: Request,
-    actor: str,
-    at: datetime,
-) -> dict[str, Any]:
+def _access(job: _Job) -> dict[str, Any]:
     from trustflux.rights.exports import export_access
 
     export = export_access(
-        settings, register, engine, request.subject_id, request_id=request.request_id, at=at
+        job.settings,
+        job.register,
+        job.engine,
+        job.request.subject_id,
+        request_id=job.request.request_id,
+        at=job.at,
     )
     return {"export": export.as_dict()}
 
 
-def _portability(
-    settings: Settings,
-    register: Register,
-    engine: Engine,
-    ledger: Ledger,
-    request: Request,
-    actor: str,
-    at: datetime,
-) -> dict[str, Any]:
+def _portability(job: _Job) -> dict[str, Any]:
     from trustflux.rights.exports import export_portability
 
     export = export_portability(
-        settings, register, engine, request.subject_id, request_id=request.request_id, at=at
+        job.settings,
+        job.register,
+        job.engine,
+        job.request.subject_id,
+        request_id=job.request.request_id,
+        at=job.at,
     )
     return {"export": export.as_dict()}
 
 
-def _rectification(
-    settings: Settings,
-    register: Register,
-    engine: Engine,
-    ledger: Ledger,
-    request: Request,
-    actor: str,
-    at: datetime,
-) -> dict[str, Any]:
+def _rectification(job: _Job) -> dict[str, Any]:
     from trustflux.rights.rectify import rectify_contract
 
-    changes = dict(request.details["changes"])
-    return {"rectification": rectify_contract(settings, request.subject_id, changes).as_dict()}
+    changes = dict(job.request.details["changes"])
+    result = rectify_contract(job.settings, job.request.subject_id, changes)
+    return {"rectification": result.as_dict()}
 
 
-def _erasure(
-    settings: Settings,
-    register: Register,
-    engine: Engine,
-    ledger: Ledger,
-    request: Request,
-    actor: str,
-    at: datetime,
-) -> dict[str, Any]:
+def _erasure(job: _Job) -> dict[str, Any]:
     from trustflux.rights.erasure import erase_subject
 
     report = erase_subject(
-        settings, register, engine, request.subject_id, request_id=request.request_id, at=at
+        job.settings,
+        job.register,
+        job.engine,
+        job.request.subject_id,
+        request_id=job.request.request_id,
+        at=job.at,
     )
     return {"erasure": report.as_dict()}
 
 
-def _objection(
-    settings: Settings,
-    register: Register,
-    engine: Engine,
-    ledger: Ledger,
-    request: Request,
-    actor: str,
-    at: datetime,
-) -> dict[str, Any]:
+def _objection(job: _Job) -> dict[str, Any]:
     """Objections (opt-out purposes) and withdrawals (opt-in) through the ledger, so the gate
     applies them from now on. What is already in force is reported, not recorded twice."""
-    current = ledger.current(request.subject_id)
+    request, at = job.request, job.at
+    current = job.ledger.current(request.subject_id)
     method = LEDGER_METHOD[request.channel]
-    who = _LEDGER_ACTOR.sub("_", actor)[:120]
+    who = _LEDGER_ACTOR.sub("_", job.actor)[:120]
     outcome: dict[str, str] = {}
     choices: list[Choice] = []
     for purpose in request.details["purposes"]:
-        effect = objection_effect(register, purpose)
+        effect = objection_effect(job.register, purpose)
         latest = current.get(purpose)
         live = None if latest is None or latest.lapsed(at) else latest.event
         if effect == "objected" and live is Event.OBJECTED:
@@ -170,36 +163,28 @@ def _objection(
         event = Event.OBJECTED if effect == "objected" else Event.WITHDRAWN
         choices.append(Choice(request.subject_id, purpose, event, method, actor=who))
         outcome[purpose] = event.value
-    records = ledger.append_group(choices) if choices else []
+    records = job.ledger.append_group(choices) if choices else []
     return {
         "purposes": outcome,
         "ledger_records": [record.record_id for record in records],
     }
 
 
-def _restriction(
-    settings: Settings,
-    register: Register,
-    engine: Engine,
-    ledger: Ledger,
-    request: Request,
-    actor: str,
-    at: datetime,
-) -> dict[str, Any]:
+def _restriction(job: _Job) -> dict[str, Any]:
     from trustflux.gate.governance import RESTRICTION_EXEMPT, restrict
 
-    reason = str(request.details["reason"])
+    reason = str(job.request.details["reason"])
     restrict(
-        engine,
-        request.subject_id,
+        job.engine,
+        job.request.subject_id,
         reason=reason,
-        request_id=request.request_id,
-        at=at,
-        actor=actor,
+        request_id=job.request.request_id,
+        at=job.at,
+        actor=job.actor,
     )
     return {
         "restriction": {
-            "restricted_at": at.isoformat(timespec="seconds"),
+            "restricted_at": job.at.isoformat(timespec="seconds"),
             "reason": reason,
             "still_allowed": sorted(RESTRICTION_EXEMPT),
             "note": "every purpose is stopped for this subscriber until the restriction is "
@@ -208,7 +193,7 @@ def _restriction(
     }
 
 
-_RUNNERS = {
+_RUNNERS: dict[Kind, Callable[[_Job], dict[str, Any]]] = {
     Kind.ACCESS: _access,
     Kind.PORTABILITY: _portability,
     Kind.RECTIFICATION: _rectification,

@@ -17,6 +17,7 @@ from trustflux.errors import (
     RequestNotFoundError,
     RightsError,
     TicketError,
+    TrustfluxError,
 )
 from trustflux.operations.tickets import Ticket, view_diagnosis
 from trustflux.rights.otp import check_code, issue_code, latest_challenge, sender_for
@@ -68,6 +69,28 @@ def _ticket_context(
     }
     context.update(extra)
     return context
+
+
+def _refused(
+    request: Request,
+    services: Services,
+    t: Translator,
+    principal: Principal,
+    ticket: Ticket,
+    error: TrustfluxError,
+    **extra: Any,
+) -> Response:
+    """The ticket page again, with the refusal's reason and its status code."""
+    return _ticket_page(
+        request,
+        services,
+        t,
+        principal,
+        ticket,
+        status_code=status_of(error),
+        error=str(error),
+        **extra,
+    )
 
 
 def _ticket_page(
@@ -170,16 +193,7 @@ async def diagnosis(
             reason=reason,
         )
     except (TicketError, NotEligibleError) as error:
-        return _ticket_page(
-            request,
-            services,
-            t,
-            principal,
-            ticket,
-            status_code=status_of(error),
-            error=str(error),
-            reason=reason,
-        )
+        return _refused(request, services, t, principal, ticket, error, reason=reason)
     return _ticket_page(
         request, services, t, principal, ticket, diagnosis=found.as_dict(), reason=reason
     )
@@ -219,15 +233,7 @@ async def file_for_subscriber(
             details=details,
         )
     except RightsError as error:
-        return _ticket_page(
-            request,
-            services,
-            t,
-            principal,
-            ticket,
-            status_code=status_of(error),
-            error=str(error),
-        )
+        return _refused(request, services, t, principal, ticket, error)
     return _back(ticket_id, t, "filed")
 
 
@@ -264,15 +270,7 @@ async def send_code(
             sender_for(services.settings),
         )
     except RightsError as error:
-        return _ticket_page(
-            request,
-            services,
-            t,
-            principal,
-            ticket,
-            status_code=status_of(error),
-            error=str(error),
-        )
+        return _refused(request, services, t, principal, ticket, error)
     return _back(ticket_id, t, "code_sent")
 
 
@@ -293,13 +291,5 @@ async def verify_code(
             check_code, services.engine, services.book, services.settings, request_id, code
         )
     except RightsError as error:
-        return _ticket_page(
-            request,
-            services,
-            t,
-            principal,
-            ticket,
-            status_code=status_of(error),
-            error=str(error),
-        )
+        return _refused(request, services, t, principal, ticket, error)
     return _back(ticket_id, t, "verified")
