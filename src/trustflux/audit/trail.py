@@ -112,7 +112,7 @@ class AuditTrail:
             query = query.where(audit_entries.c.at >= since)
         try:
             with read_only(self.engine).connect() as conn:
-                return [_entry(row) for row in conn.execute(query)]
+                return [entry_of_row(row) for row in conn.execute(query)]
         except SQLAlchemyError as exc:
             raise AuditError(f"cannot read the audit trail: {exc}") from None
 
@@ -177,7 +177,8 @@ def _row_values(entry: Entry) -> dict[str, Any]:
     }
 
 
-def _entry(row: Row[Any]) -> Entry:
+def entry_of_row(row: Row[Any]) -> Entry:
+    """An ``audit_entries`` row as an entry (details read back as a dict)."""
     details = row.details if isinstance(row.details, dict) else {}
     return Entry(
         seq=int(row.seq),
@@ -204,13 +205,13 @@ def _pages(conn: Connection) -> Iterator[Entry]:
         if not rows:
             return
         for row in rows:
-            yield _entry(row)
+            yield entry_of_row(row)
         last = int(rows[-1].seq)
 
 
 def _by_hash(conn: Connection, digest: str) -> Entry | None:
     row = conn.execute(select(audit_entries).where(audit_entries.c.entry_hash == digest)).first()
-    return None if row is None else _entry(row)
+    return None if row is None else entry_of_row(row)
 
 
 def _check(conn: Connection, entry: Entry, expected: int, previous: str) -> Problem | None:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, or_, select
 
 from trustflux.audit import JOB_RUN, STATISTICS_RELEASE
 from trustflux.audit.entry import Entry
+from trustflux.audit.trail import entry_of_row
 from trustflux.db.engine import read_only
 from trustflux.db.tables import audit_entries, ledger_state, subscribers
 from trustflux.gate.governance import (
@@ -108,7 +109,7 @@ def audit_page(engine: Engine, action: str, page: int, size: int = PAGE_SIZE) ->
             .limit(size)
             .offset((page - 1) * size)
         ).all()
-    entries = [_entry(row) for row in rows]
+    entries = [entry_of_row(row) for row in rows]
     return EntryPage(entries, page, pages, total, list(range(1, pages + 1)))
 
 
@@ -128,22 +129,7 @@ def entries_for_subject(engine: Engine, subject: str, key: str, value: str) -> l
             .where(audit_entries.c.subject == subject)
             .order_by(audit_entries.c.seq)
         ).all()
-    return [e for e in map(_entry, rows) if str(e.details.get(key)) == value]
-
-
-def _entry(row: Any) -> Entry:
-    details = row.details if isinstance(row.details, dict) else {}
-    return Entry(
-        seq=int(row.seq),
-        at=row.at,
-        actor=row.actor,
-        action=row.action,
-        purpose=row.purpose,
-        subject=row.subject,
-        details=details,
-        prev_hash=row.prev_hash,
-        entry_hash=row.entry_hash,
-    )
+    return [e for e in map(entry_of_row, rows) if str(e.details.get(key)) == value]
 
 
 # -- the Art. 30 register and the DPIA decisions ---------------------------------------------
