@@ -224,3 +224,44 @@ def test_other_peoples_calls_to_an_erased_number_are_kept_with_the_number_masked
     with Store(settings) as store:
         stored = store.read("events").to_pyarrow().column("counterpart").to_pylist()
     assert sorted(stored) == sorted([str(s1["msisdn"])[: -tombstones.MASKED_DIGITS], "33699999999"])
+
+
+def test_refused_rows_keep_no_erased_identifier_in_the_quarantine(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """After S1's erasure, rows quarantined for another reason (S2's call to S1 with a bad
+    duration) or lines too malformed to split (naming S1's IMSI) must not bring S1's
+    identifiers back into the quarantine."""
+    s1, s2 = subscriber(1), subscriber(2)
+    ingest_directory(
+        settings,
+        write(tmp_path / "first", {**reference_tables(), "subscribers": [s1, s2]}),
+        now=NOW,
+    )
+    key = tombstones.erasure_key(settings, create=True)
+    assert key is not None
+    ids = {k: str(s1[k]) for k in ("subscriber_id", "msisdn", "imsi", "imei", "gateway_id")}
+    with Store(settings) as store:
+        tombstones.add_markers(store.raw, key, ids, "req-9", AT)
+    bad_call = dict(
+        event(s2["imsi"], 30), event_type="call_mo", counterpart=s1["msisdn"], duration_s=-5
+    )
+    write(tmp_path / "late", {"events": [bad_call]})
+    csv_text = (
+        ",".join(TABLES["events"].column_names)
+        + f"\n{s1['imsi']},2026-03-02T06:40:00Z,1,1,location_update\n"
+        + f"{s2['imsi']},2026-03-02T06:41:00Z,1,1,call_mo,{s1['msisdn']},60,,,extra\n"
+        + f"{s2['imsi']},2026-03-02T06:42:00Z,1,1,location_update,,,,\n"
+    )
+    (tmp_path / "late" / "events.csv").write_text(csv_text, encoding="utf-8")
+    report = ingest_directory(settings, tmp_path / "late", now=NOW)
+    [events] = [t for t in report.tables if t.table == "events"]
+    assert events.reconciles and (events.quarantined, events.accepted) == (3, 1)
+    with Store(settings) as store:
+        rows = store.raw.execute("SELECT source_file, reason, record FROM quarantine").fetchall()
+    assert len(rows) == 3
+    text = repr(rows)
+    for value in (s1["msisdn"], s1["imsi"]):
+        assert str(value) not in text
+    # the masked number of the other person's row stays, as in the store
+    assert str(s1["msisdn"])[: -tombstones.MASKED_DIGITS] in text

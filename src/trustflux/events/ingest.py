@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -144,6 +145,7 @@ def _rows_of(f: InputFile, raw: RawInput) -> int:
 def _quarantine_malformed(
     store: Store, spec: TableSpec, lines: list[MalformedLine], ingest_id: str
 ) -> int:
+    erased = _names_erased(store, [m.text for m in lines])
     rows = pa.table(
         {
             "ingest_id": [ingest_id] * len(lines),
@@ -152,10 +154,39 @@ def _quarantine_malformed(
             "source_row": pa.array([m.row for m in lines], pa.int64()),
             "field": ["(line)"] * len(lines),
             "reason": [m.reason for m in lines],
-            "record": [m.text for m in lines],
+            "record": [
+                tombstones.ERASED_RECORD if hit else m.text
+                for m, hit in zip(lines, erased, strict=True)
+            ],
         }
     )
     return store.quarantine_arrow(rows)
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9_.:+-]+")
+
+
+def _names_erased(store: Store, texts: list[str]) -> list[bool]:
+    """Whether each text (a line too malformed to split into columns) names an erased
+    subscriber by any identifier: such a line is not kept in the quarantine either."""
+    if not texts or not tombstones.has_markers(store.raw):
+        return [False] * len(texts)
+    key = tombstones.require_key(store.settings)
+    digests = {
+        str(d) for (d,) in store.raw.execute("SELECT digest FROM erasure_markers").fetchall()
+    }
+    hashed: dict[str, bool] = {}
+
+    def names(text: str) -> bool:
+        for token in _TOKEN.findall(text):
+            for value in {token, token.lstrip("+")}:
+                if value not in hashed:
+                    hashed[value] = tombstones.digest(key, value) in digests
+                if hashed[value]:
+                    return True
+        return False
+
+    return [names(t) for t in texts]
 
 
 def _classify_and_store(
@@ -173,11 +204,11 @@ def _classify_and_store(
     problem = R.first_failure(
         refused + R.column_rules(typed, spec) + R.table_rules(typed, spec, refs, window)
     )
-    record = (
-        ibis.struct({c: typed[c].cast("string") for c in spec.column_names})
-        .cast("json")
-        .cast("string")
-    )
+    numbers = _erased_numbers(store, spec, raw)
+    fields = {c: typed[c].cast("string") for c in spec.column_names}
+    if numbers is not None:  # other people's rows: the erased number is masked there too
+        fields[numbers[0]] = _masked(fields[numbers[0]], numbers[1])
+    record = ibis.struct(fields).cast("json").cast("string")
     if refused:  # an erased subscriber's row is refused, and not kept in the quarantine either
         hit = functools.reduce(operator.or_, [r.fails for r in refused])
         record = ibis.ifelse(hit, ibis.literal(tombstones.ERASED_RECORD), record)
@@ -196,7 +227,9 @@ def _classify_and_store(
         valid = kept.select(
             *[kept[R.typed_name(c)].name(c) for c in spec.column_names], "_file", "_row"
         )
-        valid = _mask_erased_numbers(store, spec, raw, valid)
+        if numbers is not None:
+            column, erased = numbers
+            valid = valid.mutate(**{column: _masked(valid[column], erased)})
         if set(spec.key) == set(spec.column_names):
             _store_new_rows(store, spec, valid, ingest_id, counts)
         else:
@@ -230,21 +263,26 @@ def _erased_values(store: Store, spec: TableSpec, raw: Any) -> dict[str, dict[st
     return found
 
 
-def _mask_erased_numbers(store: Store, spec: TableSpec, raw: Any, valid: Any) -> Any:
-    """Other people's events naming an erased subscriber's number keep it without its last
-    digits, as the erasure itself left the stored ones: the row is theirs, the number is not.
+def _erased_numbers(store: Store, spec: TableSpec, raw: Any) -> tuple[str, list[str]] | None:
+    """The column of other people's rows that may hold an erased subscriber's number, and the
+    erased numbers this input holds there (None when there are none).
+
+    Those rows are theirs, the number is not: it keeps all but its last digits, as the
+    erasure itself left the stored rows, in the store and in the quarantine alike.
     """
     column = R.MASKED_ON_ERASURE.get(spec.name)
     if column is None or not tombstones.has_markers(store.raw):
-        return valid
+        return None
     key = tombstones.require_key(store.settings)
     sql = store.con.compile(raw.select(column))
     erased = tombstones.erased_values(store.raw, key, sql, column, ["msisdn"])
-    if not erased:
-        return valid
-    value = valid[column]
+    return (column, sorted(erased)) if erased else None
+
+
+def _masked(value: Any, erased: list[str]) -> Any:
+    """``value`` without its last digits where it is one of the ``erased`` numbers."""
     masked = value.substr(0, value.length() - tombstones.MASKED_DIGITS)
-    return valid.mutate(**{column: value.isin(sorted(erased)).ifelse(masked, value)})
+    return value.isin(erased).ifelse(masked, value)
 
 
 def _touched_days(spec: TableSpec, rows: Any) -> list[Any] | None:
