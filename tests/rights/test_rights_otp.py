@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 import re
+import stat
 from datetime import timedelta
 from pathlib import Path
 
@@ -137,10 +140,19 @@ def test_the_code_is_never_stored(
     check_code(rights_engine, book, tiny_home, request_id, code)
     assert not re.search(rf"(?<!\d){code}(?!\d)", _dump(rights_engine))
     with rights_engine.connect() as conn:
-        digest = conn.execute(
-            select(otp_challenges.c.code_sha256).where(otp_challenges.c.request_id == request_id)
-        ).scalar_one()
+        challenge_id, digest = conn.execute(
+            select(otp_challenges.c.challenge_id, otp_challenges.c.code_sha256).where(
+                otp_challenges.c.request_id == request_id
+            )
+        ).one()
     assert re.fullmatch(r"[0-9a-f]{64}", digest)
+    # A 6-digit code under an unkeyed hash is found by trying the 10^6 codes: whoever reads
+    # the table must not be able to test guesses without the key kept outside the database.
+    assert hashlib.sha256((challenge_id + code).encode()).hexdigest() != digest
+    key_file = tiny_home.keys_dir / "otp.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    keyed = hmac.new(key_file.read_bytes(), f"{challenge_id}:{code}".encode(), hashlib.sha256)
+    assert keyed.hexdigest() == digest
 
 
 def test_a_wrong_code_is_counted_then_the_right_one_still_works(

@@ -3,8 +3,10 @@
 A request from the public form could come from anyone; answering it would hand one person's
 data to another. So a 6-digit code goes to the phone number the operator already holds for
 the subscriber (never to a number given in the form), and the request is verified only when
-the code comes back. Only SHA-256(challenge id + code) is stored; the code is compared in
-constant time, expires, and a few wrong tries spend it.
+the code comes back. Only HMAC-SHA256(challenge id + code) is stored, under a key kept
+outside the database (``<keys>/otp.key``): an unkeyed hash of a 6-digit code is undone by
+trying the million codes. The code is compared in constant time, expires, and a few wrong
+tries spend it.
 
 The core never prints: codes and notices leave through a ``CodeSender`` (a file standing in
 for the SMS gateway, or the console of the command that runs).
@@ -15,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import uuid
 from collections.abc import Callable
@@ -46,6 +49,8 @@ CODES_PER_HOUR = 3
 CODES_PER_SUBJECT_HOUR = 5
 """Codes one phone may be sent per hour over all its requests: filing request after request
 on the public form must not flood the number on file either."""
+OTP_KEY_FILE = "otp.key"
+OTP_KEY_BYTES = 32
 SENDER_ACTOR = "rights:otp"
 """The actor of the trail entries about codes (the system sends them, nobody chooses to)."""
 
@@ -129,6 +134,7 @@ def issue_code(
             f"(allowed: {', '.join(allowed_steps(request.status)) or 'none'})"
         )
     contact = find_subject(settings, request.subject_id).msisdn
+    key = otp_key(settings, create=True)
     now = book.clock()
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     challenge = Challenge(
@@ -189,7 +195,7 @@ def issue_code(
                 "request_id": request_id,
                 "channel": CHANNEL,
                 "contact_hint": challenge.contact_hint,
-                "code_sha256": _hash(challenge.challenge_id, code),
+                "code_sha256": _hash(key, challenge.challenge_id, code),
                 "created_at": now,
                 "expires_at": challenge.expires_at,
                 "attempts": 0,
@@ -243,7 +249,7 @@ def check_code(
                 f"the code expired at {row['expires_at'].isoformat(timespec='minutes')}: "
                 "ask for a new one"
             )
-        expected = _hash(str(row["challenge_id"]), code.strip())
+        expected = _hash(otp_key(settings), str(row["challenge_id"]), code.strip())
         ok = hmac.compare_digest(expected, str(row["code_sha256"]))
         attempts += 1
         values: dict[str, Any] = {"attempts": attempts}
@@ -355,8 +361,35 @@ def tell_decision(
     return tell_subject(settings, book, request.request_id, text, sender, actor=actor, about=about)
 
 
-def _hash(challenge_id: str, code: str) -> str:
-    return hashlib.sha256((challenge_id + code).encode("utf-8")).hexdigest()
+def otp_key(settings: Settings, *, create: bool = False) -> bytes:
+    """The key the code hashes are made with (``<keys>/otp.key``, 32 bytes, mode 0600),
+    created once when ``create``; without it no stored code can be checked."""
+    path = settings.keys_dir / OTP_KEY_FILE
+    if not path.exists():
+        if not create:
+            raise VerificationError(f"the one-time-code key {path} is missing: ask for a new code")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            return otp_key(settings)
+        except OSError as exc:
+            raise RightsError(f"cannot create the one-time-code key {path}: {exc}") from exc
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(OTP_KEY_BYTES))
+            fh.flush()
+            os.fsync(fh.fileno())
+    try:
+        key = path.read_bytes()
+    except OSError as exc:
+        raise RightsError(f"cannot read the one-time-code key {path}: {exc}") from exc
+    if len(key) != OTP_KEY_BYTES:
+        raise RightsError(f"one-time-code key {path} has {len(key)} bytes, expected 32")
+    return key
+
+
+def _hash(key: bytes, challenge_id: str, code: str) -> str:
+    return hmac.new(key, f"{challenge_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def _latest(conn: Connection, request_id: str, *, lock: bool) -> Any:
