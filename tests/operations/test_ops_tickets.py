@@ -144,6 +144,24 @@ def test_a_gate_that_says_no_refuses_the_view(desk: Desk) -> None:
     assert "agent.viewed_diagnosis" not in [e.action for e in desk.trail.entries()]
 
 
+def test_a_view_of_past_measurements_needs_the_gate_now_too(desk: Desk) -> None:
+    """--at in the past does not reach back before a restriction opened since: the agent
+    looks now, so the gate is asked now as well as at the time the measurements describe."""
+    ticket = desk.desk.open(desk.owner, reason=REASON, agent="agent.martin")
+    restrict(
+        desk.engine,
+        desk.owner,
+        reason="the subscriber contests the accuracy of the data",
+        request_id=None,
+        at=desk.at + timedelta(hours=1),  # after the measurements, before the view
+        actor="dpo",
+    )
+    assert desk.gate.decide(desk.owner, "gateway_diagnostics", desk.at).allow
+    with pytest.raises(NotEligibleError, match="restricted"):
+        _view(desk, ticket.ticket_id)
+    assert "agent.viewed_diagnosis" not in [e.action for e in desk.trail.entries()]
+
+
 def test_a_rejected_dpia_refuses_the_view(desk: Desk) -> None:
     ticket = desk.desk.open(desk.owner, reason=REASON, agent="agent.martin")
     record_dpia_decision(

@@ -217,12 +217,16 @@ def view_diagnosis(
         raise TicketError(
             f"gateway {ticket.gateway_id} is no longer in the contract of {ticket.subscriber_id}"
         )
-    moment = at or desk.clock()
-    decision = gate.decide(ticket.subscriber_id, PURPOSE, moment)
-    if not decision.allow:
-        raise NotEligibleError(
-            f"the gate denies {PURPOSE} for {ticket.subscriber_id}: {decision.reason}"
-        )
+    now = desk.clock()
+    moment = at or now
+    # The view happens now: the gate must allow it now (a restriction, an objection or a
+    # rejected DPIA since ``at`` stops it), and at ``at``, the time the measurements describe.
+    for when in dict.fromkeys((now, moment)):
+        decision = gate.decide(ticket.subscriber_id, PURPOSE, when)
+        if not decision.allow:
+            raise NotEligibleError(
+                f"the gate denies {PURPOSE} for {ticket.subscriber_id}: {decision.reason}"
+            )
     allowed = eligible_ids(pa.table({"subscriber_id": [ticket.subscriber_id]}))
     diagnosis = diagnose(settings, ticket.gateway_id, eligible=allowed, at=moment, hours=hours)
     desk.trail.append(
@@ -239,7 +243,7 @@ def view_diagnosis(
             "window_start": diagnosis.window_start.isoformat(),
             "window_end": diagnosis.window_end.isoformat(),
         },
-        at=desk.clock(),
+        at=now,
     )
     return diagnosis
 
