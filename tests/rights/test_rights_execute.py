@@ -326,3 +326,63 @@ def test_erasure_removes_what_is_not_kept_and_says_why_the_rest_is(
     assert book.get(access.request_id).status is Status.IN_PROGRESS
     book.refuse(access.request_id, reason="the subscriber's data was erased", actor="dpo")
     assert trail.verify().ok
+
+
+def _first_subscriber(settings: Settings) -> str:
+    import pyarrow.dataset as ds
+
+    files = sorted(str(p) for p in (settings.store_dir / "subscribers").rglob("*.parquet"))
+    return str(ds.dataset(files).to_table(columns=["subscriber_id"]).column(0)[0])
+
+
+def test_erasure_drops_the_persons_lines_from_a_text_file_that_is_not_utf8(
+    rights_engine: Engine,
+    rights_register: Register,
+    book: RequestBook,
+    ledger: Ledger,
+    world_copy: Settings,
+) -> None:
+    """A rights message file with a stray Latin-1 byte: the person's line goes, the other
+    lines keep their bytes as they were (no crash, no replacement characters)."""
+    who = _first_subscriber(world_copy)
+    odd = world_copy.rights_dir / "notes.log"
+    odd.parent.mkdir(parents=True, exist_ok=True)
+    odd.write_bytes(b"caf\xe9 about " + who.encode() + b"\ncaf\xe9 about nobody\n")
+    request = book.file(who, "erasure", channel="account", filed_by=who)
+    done = execute_request(
+        world_copy, rights_register, rights_engine, book, ledger, request.request_id, actor="dpo"
+    )
+    assert done.status is Status.COMPLETED
+    assert odd.read_bytes() == b"caf\xe9 about nobody\n"
+
+
+def test_a_file_erasure_cannot_rewrite_is_a_recorded_failure_not_a_crash(
+    rights_engine: Engine,
+    rights_register: Register,
+    book: RequestBook,
+    ledger: Ledger,
+    trail: AuditTrail,
+    world_copy: Settings,
+) -> None:
+    """A file the erasure cannot rewrite is a RightsError naming it, recorded as a failure:
+    the request stays in progress to run again, and the command line prints ``Error: ...``,
+    not a traceback."""
+    who = _first_subscriber(world_copy)
+    notes = world_copy.rights_dir / "notes.log"
+    notes.parent.mkdir(parents=True, exist_ok=True)
+    notes.write_text(f"about {who}\n", encoding="utf-8")
+    (world_copy.rights_dir / ".notes.log.erasing").mkdir()  # the temporary file's place
+    request = book.file(who, "erasure", channel="account", filed_by=who)
+    with pytest.raises(RightsError, match=r"notes\.log"):
+        execute_request(
+            world_copy,
+            rights_register,
+            rights_engine,
+            book,
+            ledger,
+            request.request_id,
+            actor="dpo",
+        )
+    assert book.get(request.request_id).status is Status.IN_PROGRESS
+    failed = [e for e in trail.entries(subject=who) if e.action == "rights_request.failed"]
+    assert failed and "notes.log" in failed[-1].details["error"]

@@ -399,15 +399,30 @@ def _matches(pattern: str) -> Callable[[str], bool]:
     return lambda text: compiled.search(text) is not None
 
 
+# Bytes that are not UTF-8 pass through unchanged (identifiers are ASCII): a stray Latin-1
+# byte in someone else's line neither stops the erasure nor is rewritten as U+FFFD.
+_ENCODING, _ERRORS = "utf-8", "surrogateescape"
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding=_ENCODING, errors=_ERRORS)
+    except OSError as exc:
+        raise RightsError(f"cannot read {path}: {exc}") from exc
+
+
 def _replace_file(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.erasing")
-    mode = path.stat().st_mode & 0o777
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
+    try:
+        mode = path.stat().st_mode & 0o777
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "w", encoding=_ENCODING, errors=_ERRORS) as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except OSError as exc:
+        raise RightsError(f"cannot rewrite {path}: {exc}") from exc
 
 
 def _drop_lines(path: Path, pattern: str) -> int:
@@ -415,7 +430,7 @@ def _drop_lines(path: Path, pattern: str) -> int:
     if not path.exists():
         return 0
     hit = _matches(pattern)
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = _read_text(path).splitlines(keepends=True)
     kept = [line for line in lines if not hit(line)]
     if len(kept) != len(lines):
         _replace_file(path, "".join(kept))
@@ -426,7 +441,7 @@ def _mask_text(path: Path, pattern: str) -> int:
     """Replace the person's identifiers in a text file by ``[erased]``; returns 1 if changed."""
     import re
 
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = _read_text(path)
     masked = re.sub(pattern, lambda m: f"{m.group(1)}{ERASED_TOKEN}{m.group(3)}", text)
     if masked == text:
         return 0
