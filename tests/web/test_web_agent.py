@@ -131,3 +131,60 @@ def test_the_console_in_french(world_app: WorldApp, login: Any) -> None:
     agent = browser(world_app, login, staff(world_app, Role.AGENT))
     page = agent.get("/agent?lang=fr")
     assert page.status_code == 200 and "Ouvrir un ticket" in page.text
+
+
+def test_a_closed_ticket_files_nothing_and_shows_no_requests(
+    world_app: WorldApp, login: Any, csrf_of: Callable[[str], str]
+) -> None:
+    subscriber = world_subscriber(world_app, with_gateway=False)
+    sid = subscriber["subscriber_id"]
+    agent = browser(world_app, login, staff(world_app, Role.AGENT))
+    ticket_id, page = open_ticket(agent, csrf_of, sid)
+    token = csrf_of(page)
+    filed = agent.post(
+        f"/agent/tickets/{ticket_id}/requests?lang=en",
+        data={"kind": "access", "csrf_token": token},
+    )
+    assert filed.status_code == 303
+    [request] = world_app.services.book.for_subject(sid)
+    assert f'data-request="{request.request_id}"' in agent.get(filed.headers["location"]).text
+    closed = agent.post(f"/agent/tickets/{ticket_id}/close?lang=en", data={"csrf_token": token})
+    assert closed.status_code == 303
+
+    page = agent.get(f"/agent/tickets/{ticket_id}?lang=en").text
+    assert "data-request=" not in page and "This ticket is closed" in page
+    again = agent.post(
+        f"/agent/tickets/{ticket_id}/requests?lang=en",
+        data={"kind": "erasure", "confirm": "yes", "csrf_token": token},
+    )
+    assert again.status_code == 409 and "closed" in again.text
+    base = f"/agent/tickets/{ticket_id}/requests/{request.request_id}"
+    assert agent.post(f"{base}/code", data={"csrf_token": token}).status_code == 409
+    code = agent.post(f"{base}/verify", data={"code": "123456", "csrf_token": token})
+    assert code.status_code == 409
+    assert [r.kind.value for r in world_app.services.book.for_subject(sid)] == ["access"]
+    assert world_app.services.book.get(request.request_id).status.value == "received"
+
+
+def test_the_agent_s_reading_of_the_requests_is_in_the_subscriber_s_trail(
+    world_app: WorldApp, login: Any, csrf_of: Callable[[str], str]
+) -> None:
+    subscriber = world_subscriber(world_app, with_gateway=False)
+    sid = subscriber["subscriber_id"]
+    person = staff(world_app, Role.AGENT)
+    agent = browser(world_app, login, person)
+    ticket_id, page = open_ticket(agent, csrf_of, sid)
+    trail = world_app.services.trail
+    assert "staff.viewed_requests" not in [e.action for e in trail.entries(subject=sid)]
+    filed = agent.post(
+        f"/agent/tickets/{ticket_id}/requests?lang=en",
+        data={"kind": "access", "csrf_token": csrf_of(page)},
+    )
+    agent.get(filed.headers["location"])
+    viewed = [e for e in trail.entries(subject=sid) if e.action == "staff.viewed_requests"]
+    assert len(viewed) == 1
+    assert viewed[0].details["ticket_id"] == ticket_id and viewed[0].details["role"] == "agent"
+
+    me = browser(world_app, login, account_for(world_app, sid))
+    html = me.get("/account?lang=en").text
+    assert "Customer service viewed your rights requests" in html[html.index('id="access-title"') :]

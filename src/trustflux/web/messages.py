@@ -535,6 +535,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The data protection office viewed your request",
         "fr": "Le délégué à la protection des données a consulté votre demande",
     },
+    "audit.action.staff.viewed_requests": {
+        "en": "Customer service viewed your rights requests",
+        "fr": "Le service client a consulté vos demandes d'exercice de droits",
+    },
     "audit.action.staff.viewed_export": {
         "en": "The data protection office downloaded the copy of your data",
         "fr": "Le délégué à la protection des données a téléchargé la copie de vos données",
@@ -705,6 +709,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "agent.no_gateway": {"en": "no gateway on file", "fr": "aucune box au dossier"},
     "agent.ticket": {"en": "Ticket", "fr": "Ticket"},
     "agent.closed": {"en": "closed", "fr": "fermé"},
+    "agent.closed_note": {
+        "en": "This ticket is closed: open a new one to see the gateway or the subscriber's "
+        "requests again.",
+        "fr": "Ce ticket est fermé : ouvrez-en un nouveau pour revoir la box ou les demandes "
+        "de l'abonné.",
+    },
     "agent.close": {"en": "Close the ticket", "fr": "Fermer le ticket"},
     "agent.refused": {"en": "Refused:", "fr": "Refusé :"},
     "agent.diagnosis": {"en": "Gateway diagnosis", "fr": "Diagnostic de la box"},

@@ -22,6 +22,7 @@ from trustflux.errors import (
 from trustflux.operations.tickets import Ticket, view_diagnosis
 from trustflux.rights.otp import check_code, issue_code, latest_challenge, sender_for
 from trustflux.rights.requests import Channel, Status
+from trustflux.web.access_log import record_staff_view
 from trustflux.web.deps import CsrfChecked, Principal, ServicesDep, TranslatorDep, require
 from trustflux.web.errors import status_of
 from trustflux.web.i18n import Translator
@@ -36,11 +37,16 @@ AgentDep = Annotated[Principal, Depends(require(Role.AGENT))]
 AgentKind = Literal["access", "portability", "rectification", "erasure", "objection", "restriction"]
 
 
-def _mine(services: Services, principal: Principal, ticket_id: str) -> Ticket:
-    """The ticket, if this agent opened it (another agent's ticket is theirs to use)."""
+def _mine(
+    services: Services, principal: Principal, ticket_id: str, *, open_only: bool = False
+) -> Ticket:
+    """The ticket, if this agent opened it (another agent's ticket is theirs to use); with
+    ``open_only``, only while it is open (a closed ticket acts for nobody any more)."""
     ticket = services.desk.get(ticket_id)
     if ticket.opened_by != principal.actor:
         raise PermissionDeniedError(f"ticket {ticket_id} was opened by another agent")
+    if open_only and not ticket.is_open:
+        raise TicketError(f"ticket {ticket_id} is closed: open a new one with the subscriber")
     return ticket
 
 
@@ -49,7 +55,9 @@ def _ticket_context(
 ) -> dict[str, Any]:
     now = services.clock()
     requests = []
-    for found in services.book.for_subject(ticket.subscriber_id):
+    # A closed ticket no longer shows the subscriber's requests.
+    found_requests = services.book.for_subject(ticket.subscriber_id) if ticket.is_open else []
+    for found in found_requests:
         view = request_view(found, t, now)
         challenge = (
             latest_challenge(services.engine, found.request_id)
@@ -104,6 +112,14 @@ def _ticket_page(
     **extra: Any,
 ) -> Response:
     context = _ticket_context(services, ticket, t, **extra)
+    if context["requests"]:  # the subscriber's requests, read by staff: in their trail
+        record_staff_view(
+            services,
+            principal,
+            ticket.subscriber_id,
+            "requests",
+            details={"ticket_id": ticket.ticket_id, "requests": len(context["requests"])},
+        )
     return render(
         request, services, t, principal, "agent_ticket.html.j2", context, status_code=status_code
     )
@@ -214,7 +230,7 @@ async def file_for_subscriber(
     reason: Annotated[str | None, Form(max_length=2000)] = None,
     confirm: Annotated[str | None, Form(max_length=8)] = None,
 ) -> Response:
-    ticket = _mine(services, principal, ticket_id)
+    ticket = _mine(services, principal, ticket_id, open_only=True)
     try:
         details = request_details(
             kind,
@@ -258,7 +274,7 @@ async def send_code(
     t: TranslatorDep,
     principal: AgentDep,
 ) -> Response:
-    ticket = _mine(services, principal, ticket_id)
+    ticket = _mine(services, principal, ticket_id, open_only=True)
     _ticket_request(services, ticket, request_id)
     try:
         await run_in_threadpool(
@@ -284,7 +300,7 @@ async def verify_code(
     principal: AgentDep,
     code: Annotated[str, Form(max_length=12)],
 ) -> Response:
-    ticket = _mine(services, principal, ticket_id)
+    ticket = _mine(services, principal, ticket_id, open_only=True)
     _ticket_request(services, ticket, request_id)
     try:
         await run_in_threadpool(
