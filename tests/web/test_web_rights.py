@@ -162,7 +162,7 @@ def test_the_public_form_verifies_with_a_code_sent_to_the_number_on_file(
         "/rights/request/verify?lang=en",
         data={"sealed": sealed, "code": wrong, "csrf_token": token},
     )
-    assert bad.status_code == 422 and "attempt(s) left" in bad.text
+    assert bad.status_code == 422 and "This code is not right" in bad.text
     good = visitor.post(
         "/rights/request/verify?lang=en",
         data={"sealed": sealed, "code": code, "csrf_token": token},
@@ -193,12 +193,48 @@ def test_the_public_form_tells_nobody_who_is_a_customer(
         "/rights/request/verify?lang=fr",
         data={"sealed": sealed, "code": "123456", "csrf_token": csrf_of(sent.text)},
     )
-    assert tried.status_code == 422 and "wrong code" in tried.text
+    assert tried.status_code == 422 and "Ce code n&#39;est pas le bon" in tried.text
     forged = visitor.post(
         "/rights/request/verify?lang=fr",
         data={"sealed": "forged", "code": "123456", "csrf_token": csrf_of(sent.text)},
     )
     assert forged.status_code == 422
+
+
+def _code_error(page: str) -> str:
+    found = re.search(r'id="code-error">([^<]*)<', page)
+    assert found is not None, page[:400]
+    return found.group(1)
+
+
+def test_a_customer_s_number_and_another_get_the_same_answers(
+    world_app: WorldApp, csrf_of: Callable[[str], str]
+) -> None:
+    """Neither a wrong code nor the hourly limit on codes tells a customer's number apart."""
+    person = world_subscriber(world_app)
+    answers: dict[str, list[tuple[int, str]]] = {}
+    for number in ("+" + person["msisdn"], "+33 7 00 00 00 01"):
+        visitor = TestClient(world_app.app, follow_redirects=False)
+        seen = answers.setdefault(number, [])
+        for _ in range(6):  # over the codes a number may receive in an hour
+            form = visitor.get("/rights/request?lang=en")
+            sent = visitor.post(
+                "/rights/request?lang=en",
+                data={"msisdn": number, "kind": "access", "csrf_token": csrf_of(form.text)},
+            )
+            assert sent.status_code == 200, sent.text[:400]
+            seen.append(
+                (sent.status_code, "Enter your code" in sent.text and "sealed" in sent.text)
+            )
+        sealed = re.search(r'name="sealed" value="([^"]+)"', sent.text).group(1)  # type: ignore[union-attr]
+        for code in ("000000", "999999"):
+            tried = visitor.post(
+                "/rights/request/verify?lang=en",
+                data={"sealed": sealed, "code": code, "csrf_token": csrf_of(sent.text)},
+            )
+            seen.append((tried.status_code, _code_error(tried.text)))
+    customer, other = answers.values()
+    assert customer == other
 
 
 @pytest.mark.parametrize("path", ["/account/rights", "/rights/request"])

@@ -671,13 +671,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rights.code.title": {"en": "Enter your code", "fr": "Saisissez votre code"},
     "rights.code.intro": {
         "en": "If this number belongs to a line of ours, a 6-digit code was sent to it by "
-        "text message. It expires in a few minutes.",
+        "text message (a few per hour at most). It expires in a few minutes.",
         "fr": "Si ce numéro correspond à l'une de nos lignes, un code à 6 chiffres lui a été "
-        "envoyé par SMS. Il expire dans quelques minutes.",
+        "envoyé par SMS (quelques-uns par heure au plus). Il expire dans quelques minutes.",
     },
     "rights.code.label": {"en": "Code received by text message", "fr": "Code reçu par SMS"},
     "rights.code.submit": {"en": "Confirm my request", "fr": "Confirmer ma demande"},
     "rights.code.again": {"en": "Start again", "fr": "Recommencer"},
+    "rights.code.wrong": {
+        "en": "This code is not right or no longer valid (too many tries, expired, already "
+        "used or a newer one was sent). Check it, or start again for a new code.",
+        "fr": "Ce code n'est pas le bon ou n'est plus valable (trop d'essais, expiré, déjà "
+        "utilisé ou remplacé par un plus récent). Vérifiez-le, ou recommencez pour en recevoir "
+        "un nouveau.",
+    },
+    "rights.code.expired": {
+        "en": "This form has expired: start again.",
+        "fr": "Ce formulaire a expiré : recommencez.",
+    },
     "rights.code.verified": {
         "en": "Your request ({kind}) is confirmed. We will answer by {date}.",
         "fr": "Votre demande ({kind}) est confirmée. Nous répondrons au plus tard le {date}.",

@@ -4,6 +4,7 @@ by the session) and the public form (verified by a one-time code sent to the num
 from __future__ import annotations
 
 import secrets
+from contextlib import suppress
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -220,13 +221,15 @@ def _file_and_send(services: Services, msisdn: str, kind: str) -> str | None:
     filed = services.book.file(
         subject.subscriber_id, kind, channel=Channel.WEB, filed_by="web:public-form"
     )
-    issue_code(
-        services.engine,
-        services.book,
-        services.settings,
-        filed.request_id,
-        sender_for(services.settings),
-    )
+    # Too many codes to this number this hour: the same page, so nobody learns it is ours.
+    with suppress(VerificationError):
+        issue_code(
+            services.engine,
+            services.book,
+            services.settings,
+            filed.request_id,
+            sender_for(services.settings),
+        )
     return filed.request_id
 
 
@@ -253,8 +256,11 @@ async def public_verify(
             request_id,
             code,
         )
-    except VerificationError as error:
-        failed: dict[str, Any] = {"sealed": sealed, "error": str(error), "verified": None}
+    except VerificationError:
+        # One answer for every refusal (wrong, spent, expired or no code, or no request
+        # behind the form): the attempts left would tell a customer's number from another.
+        why = t("rights.code.expired" if request_id is None else "rights.code.wrong")
+        failed: dict[str, Any] = {"sealed": sealed, "error": why, "verified": None}
         return render(
             request, services, t, principal, "rights_code.html.j2", failed, status_code=422
         )
