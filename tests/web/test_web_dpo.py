@@ -231,3 +231,16 @@ def test_the_queue_sorts_by_due_date_and_flags_overdue_requests_in_words(
     assert newer.request_id in only and old.request_id not in only
     received = client.get("/dpo?lang=en&status=received").text
     assert newer.request_id in received and old.request_id not in received
+
+
+def test_a_request_whose_execution_failed_can_be_run_again_from_its_page(
+    dpo: TestClient,
+) -> None:
+    services: Services = dpo.app.state.services  # type: ignore[attr-defined]
+    subject = f"R{datetime.now(UTC).strftime('%H%M%S%f')}"
+    filed = services.book.file(subject, "access", channel="account", filed_by="subscriber:r")
+    services.book.start(filed.request_id, actor="dpo")
+    services.book.record_failure(filed.request_id, error="StoreError: disk full", actor="dpo")
+    page = dpo.get(f"/dpo/requests/{filed.request_id}?lang=en").text
+    assert 'data-step="failed"' in page
+    assert f"/dpo/requests/{filed.request_id}/execute" in page  # failures are retryable
