@@ -274,6 +274,22 @@ def test_restriction_needs_a_reason_and_an_aware_time(engine: Engine, sid: str) 
         restrict(engine, sid, reason="x", request_id=None, at=T0, actor="")
 
 
+def test_a_restriction_cannot_be_lifted_before_it_began(
+    engine: Engine, register: Register, sid: str
+) -> None:
+    sync_subscribers(engine, _population(sid), now=T0)
+    gate = Gate(engine, register, refresh_seconds=0)
+    since = T0 + timedelta(days=2)
+    restrict(engine, sid, reason="accuracy contested", request_id=None, at=since, actor="dpo")
+    with pytest.raises(GateError, match="began"):
+        lift_restriction(engine, sid, actor="dpo", at=since - timedelta(days=1))
+    during = since + timedelta(hours=1)
+    _says(gate.decide(sid, "billing", during), False, "restricted")  # still in the past and now
+    assert [e.action for e in AuditTrail(engine).entries(subject=sid)] == ["processing.restricted"]
+    assert lift_restriction(engine, sid, actor="dpo", at=since + timedelta(days=1))
+    _says(gate.decide(sid, "billing", during), False, "restricted")
+
+
 def test_refresh_seconds_cannot_be_negative(engine: Engine, register: Register) -> None:
     with pytest.raises(GateError, match="refresh_seconds"):
         Gate(engine, register, refresh_seconds=-1)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, Row, Select, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, Select, and_, func, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from trustflux.audit.entry import Entry
@@ -187,6 +187,18 @@ def lift_restriction(engine: Engine, subject_id: str, *, actor: str, at: datetim
     _draft(actor, "processing.restriction_lifted", subject=subject_id)  # checks the actor
     try:
         with engine.begin() as conn:
+            later = conn.execute(
+                select(func.max(restrictions.c.restricted_at)).where(
+                    restrictions.c.subject_id == subject_id,
+                    restrictions.c.lifted_at.is_(None),
+                    restrictions.c.restricted_at > moment,
+                )
+            ).scalar_one()
+            if later is not None:  # a period ending before it began would erase it from the past
+                raise GateError(
+                    f"cannot lift the restriction of {subject_id} at {moment.isoformat()}: "
+                    f"it began at {later.isoformat()}"
+                )
             lifted = conn.execute(
                 update(restrictions)
                 .where(restrictions.c.subject_id == subject_id, restrictions.c.lifted_at.is_(None))
