@@ -345,15 +345,24 @@ def test_erasure_drops_the_persons_lines_from_a_text_file_that_is_not_utf8(
     """A rights message file with a stray Latin-1 byte: the person's line goes, the other
     lines keep their bytes as they were (no crash, no replacement characters)."""
     who = _first_subscriber(world_copy)
-    odd = world_copy.rights_dir / "notes.log"
+    odd = world_copy.rights_dir / "latin1.log"
     odd.parent.mkdir(parents=True, exist_ok=True)
     odd.write_bytes(b"caf\xe9 about " + who.encode() + b"\ncaf\xe9 about nobody\n")
     request = book.file(who, "erasure", channel="account", filed_by=who)
-    done = execute_request(
-        world_copy, rights_register, rights_engine, book, ledger, request.request_id, actor="dpo"
-    )
-    assert done.status is Status.COMPLETED
-    assert odd.read_bytes() == b"caf\xe9 about nobody\n"
+    try:
+        done = execute_request(
+            world_copy,
+            rights_register,
+            rights_engine,
+            book,
+            ledger,
+            request.request_id,
+            actor="dpo",
+        )
+        assert done.status is Status.COMPLETED
+        assert odd.read_bytes() == b"caf\xe9 about nobody\n"
+    finally:  # the world is shared by the module
+        odd.unlink()
 
 
 def test_a_file_erasure_cannot_rewrite_is_a_recorded_failure_not_a_crash(
@@ -371,18 +380,28 @@ def test_a_file_erasure_cannot_rewrite_is_a_recorded_failure_not_a_crash(
     notes = world_copy.rights_dir / "notes.log"
     notes.parent.mkdir(parents=True, exist_ok=True)
     notes.write_text(f"about {who}\n", encoding="utf-8")
-    (world_copy.rights_dir / ".notes.log.erasing").mkdir()  # the temporary file's place
+    blocker = world_copy.rights_dir / ".notes.log.erasing"  # the temporary file's place
+    blocker.mkdir()
     request = book.file(who, "erasure", channel="account", filed_by=who)
-    with pytest.raises(RightsError, match=r"notes\.log"):
-        execute_request(
-            world_copy,
-            rights_register,
-            rights_engine,
-            book,
-            ledger,
-            request.request_id,
-            actor="dpo",
-        )
+    try:
+        with pytest.raises(RightsError, match=r"notes\.log"):
+            execute_request(
+                world_copy,
+                rights_register,
+                rights_engine,
+                book,
+                ledger,
+                request.request_id,
+                actor="dpo",
+            )
+    finally:  # the world is shared by the module
+        blocker.rmdir()
     assert book.get(request.request_id).status is Status.IN_PROGRESS
     failed = [e for e in trail.entries(subject=who) if e.action == "rights_request.failed"]
     assert failed and "notes.log" in failed[-1].details["error"]
+    # once the obstacle is gone, the same request runs again and completes
+    done = execute_request(
+        world_copy, rights_register, rights_engine, book, ledger, request.request_id, actor="dpo"
+    )
+    assert done.status is Status.COMPLETED
+    assert notes.read_text(encoding="utf-8") == ""
