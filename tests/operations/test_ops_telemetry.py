@@ -243,3 +243,56 @@ def test_mqtt_ingestion_feeds_the_diagnosis(
     diagnosis = diagnose(settings, gateway, eligible=eligible, at=now + timedelta(minutes=1))
     assert [f.fault for f in diagnosis.findings] == ["weak_optical"]
     assert diagnosis.findings[0].signals == 6
+
+
+def _erase_gateway(settings: Settings, gateway: str) -> None:
+    """Markers for a gateway, as an erasure writes them (catalog table and its mirror file)."""
+    from trustflux.rights import tombstones
+
+    key = tombstones.erasure_key(settings, create=True)
+    assert key is not None
+    with Store(settings) as store:
+        tombstones.add_markers(
+            settings, store.raw, key, {"gateway_id": gateway}, "req-1", datetime.now(UTC)
+        )
+
+
+def test_a_gateway_erased_while_the_receiver_runs_is_refused_and_its_buffer_not_written(
+    ingestor: TelemetryIngestor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = "GW0000000002"
+    ingestor.gateways = frozenset({GW, other})
+    ingestor.message(topic(GW), payload(**{UPTIME: "3600"}))
+    ingestor.message(topic(other), payload(**{UPTIME: "60"}))
+    _erase_gateway(ingestor.settings, GW)
+    monkeypatch.setattr("trustflux.operations.telemetry.ERASURE_RECHECK_SECONDS", 0.0)
+    ingestor.message(topic(GW), payload(**{UPTIME: "3700"}))  # after the erasure: refused
+    ingestor.flush()
+    c = ingestor.counts
+    assert c.reconciles
+    assert (c.messages_quarantined, c.values_accepted, c.values_quarantined) == (1, 1, 1)
+    written = pa.concat_tables([pq.read_table(p) for p in ingestor.written])
+    assert written.column("gateway_id").to_pylist() == [other]
+    reasons = {reason for _, reason, _ in quarantined(ingestor.settings)}
+    assert all(r.startswith("subscriber erased on") for r in reasons) and reasons
+    assert all(GW not in record for _, _, record in quarantined(ingestor.settings))
+
+
+def test_an_erasure_between_the_check_and_the_write_is_caught_after_the_write(
+    ingestor: TelemetryIngestor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The erasure publishes its markers, then scans the receiver's folder; a part written
+    after that scan is checked against the markers once written, and cleaned."""
+    ingestor.message(topic(GW), payload(**{UPTIME: "3600", NOISE: -90}))
+    checked = ingestor._drop_erased_rows
+
+    def check_then_erase() -> None:
+        checked()
+        _erase_gateway(ingestor.settings, GW)  # lands between the check and the write
+
+    monkeypatch.setattr(ingestor, "_drop_erased_rows", check_then_erase)
+    ingestor.flush()
+    [part] = ingestor.written
+    assert pq.read_table(part).num_rows == 0
+    c = ingestor.counts
+    assert c.reconciles and (c.values_accepted, c.values_quarantined) == (0, 2)

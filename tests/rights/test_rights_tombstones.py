@@ -43,8 +43,8 @@ def test_markers_hold_keyed_hashes_never_the_identifiers(settings: Settings) -> 
     ids = {"subscriber_id": "S1", "msisdn": "33610000001", "imsi": "208010000000001"}
     with Store(settings) as store:
         assert not tombstones.has_markers(store.raw)
-        assert tombstones.add_markers(store.raw, key, ids, "req-1", AT) == 3
-        assert tombstones.add_markers(store.raw, key, ids, "req-2", AT) == 0  # idempotent
+        assert tombstones.add_markers(settings, store.raw, key, ids, "req-1", AT) == 3
+        assert tombstones.add_markers(settings, store.raw, key, ids, "req-2", AT) == 0  # idempotent
         rows = store.raw.execute("SELECT kind, digest, request_id FROM erasure_markers").fetchall()
         text = repr(rows)
         assert all(value not in text for value in ids.values())
@@ -62,8 +62,8 @@ def test_the_sql_hmac_is_the_python_hmac(settings: Settings) -> None:
     assert key is not None
     values = ["208010000000001", "GW-7.a:b", "S000000001", "é"]
     with Store(settings) as store:
-        tombstones.add_markers(store.raw, key, {"imsi": values[0]}, "r", AT)
-        tombstones.add_markers(store.raw, key, {"gateway_id": values[1]}, "r", AT)
+        tombstones.add_markers(settings, store.raw, key, {"imsi": values[0]}, "r", AT)
+        tombstones.add_markers(settings, store.raw, key, {"gateway_id": values[1]}, "r", AT)
         relation = "SELECT * FROM (VALUES " + ", ".join(f"('{v}')" for v in values) + ") t(x)"
         assert tombstones.erased_values(store.raw, key, relation, "x", ["imsi"]) == {values[0]: AT}
         both = tombstones.erased_values(store.raw, key, relation, "x", ["imsi", "gateway_id"])
@@ -74,7 +74,7 @@ def test_a_marker_without_its_key_is_an_error_not_a_pass(settings: Settings) -> 
     key = tombstones.erasure_key(settings, create=True)
     assert key is not None
     with Store(settings) as store:
-        tombstones.add_markers(store.raw, key, {"imsi": "208010000000001"}, "r", AT)
+        tombstones.add_markers(settings, store.raw, key, {"imsi": "208010000000001"}, "r", AT)
     (settings.keys_dir / "erasure.key").unlink()
     with pytest.raises(RightsError, match=r"erasure\.key is missing"):
         tombstones.require_key(settings)
@@ -167,7 +167,7 @@ def test_ingestion_refuses_rows_of_an_erased_subscriber_only(
     assert key is not None
     ids = {k: str(s1[k]) for k in ("subscriber_id", "msisdn", "imsi", "imei", "gateway_id")}
     with Store(settings) as store:
-        tombstones.add_markers(store.raw, key, ids, "req-9", AT)
+        tombstones.add_markers(settings, store.raw, key, ids, "req-9", AT)
     again = {
         # S1 under a new contract id but the same IMSI; S2 changed nothing (a duplicate)
         "subscribers": [dict(s1, subscriber_id="S1-NEW"), s2],
@@ -207,7 +207,7 @@ def test_other_peoples_calls_to_an_erased_number_are_kept_with_the_number_masked
     key = tombstones.erasure_key(settings, create=True)
     assert key is not None
     with Store(settings) as store:
-        tombstones.add_markers(store.raw, key, {"msisdn": str(s1["msisdn"])}, "req-9", AT)
+        tombstones.add_markers(settings, store.raw, key, {"msisdn": str(s1["msisdn"])}, "req-9", AT)
 
     def call(minutes: int, to: str) -> dict[str, Any]:
         return dict(
@@ -242,7 +242,7 @@ def test_refused_rows_keep_no_erased_identifier_in_the_quarantine(
     assert key is not None
     ids = {k: str(s1[k]) for k in ("subscriber_id", "msisdn", "imsi", "imei", "gateway_id")}
     with Store(settings) as store:
-        tombstones.add_markers(store.raw, key, ids, "req-9", AT)
+        tombstones.add_markers(settings, store.raw, key, ids, "req-9", AT)
     bad_call = dict(
         event(s2["imsi"], 30), event_type="call_mo", counterpart=s1["msisdn"], duration_s=-5
     )

@@ -171,6 +171,7 @@ class TelemetryIngestor:
         self.written: list[Path] = []
         self._erased = ErasedLookup.load(settings, "gateway_id")
         """Gateways of erased subscribers: refused with the erasure as the reason."""
+        self._erased_read_at = time.monotonic()
 
     # -- input ----------------------------------------------------------------------------
     def message(self, topic: str, payload: bytes, source: str = "", seq: int | None = None) -> None:
@@ -181,12 +182,12 @@ class TelemetryIngestor:
         if gateway is None:
             self._reject_message(source or topic, seq, "topic", self._topic_reason(topic), topic)
             return
+        erased = self._erased_on(gateway)
+        if erased is not None:  # neither the topic nor the payload is kept
+            where = f"{self._prefix}(erased)/telemetry"
+            self._reject_message(where, seq, "gateway_id", erasure_reason(erased), None)
+            return
         if gateway not in self.gateways:
-            erased = self._erased.erased_on(gateway)
-            if erased is not None:  # neither the topic nor the payload is kept
-                where = f"{self._prefix}(erased)/telemetry"
-                self._reject_message(where, seq, "gateway_id", erasure_reason(erased), None)
-                return
             self._reject_message(
                 source or topic, seq, "gateway_id", _unknown_gateway(gateway), {"topic": topic}
             )
@@ -221,8 +222,8 @@ class TelemetryIngestor:
             reason = "gateway_id missing or not an identifier"
             self._reject_message(source, seq, "gateway_id", reason, _clip(data))
             return
-        if gateway not in self.gateways:
-            erased = self._erased.erased_on(gateway)
+        erased = self._erased_on(gateway)
+        if erased is not None or gateway not in self.gateways:
             reason = _unknown_gateway(gateway) if erased is None else erasure_reason(erased)
             self._reject_message(source, seq, "gateway_id", reason, None)
             return
@@ -270,6 +271,60 @@ class TelemetryIngestor:
             self.flush()
 
     # -- checks ---------------------------------------------------------------------------
+    def _erased_on(self, gateway: str) -> datetime | None:
+        """When the gateway's subscriber was erased, re-reading the markers now and then: a
+        subscriber erased while the receiver runs is refused from then on."""
+        if time.monotonic() - self._erased_read_at >= ERASURE_RECHECK_SECONDS:
+            self._reload_erased()
+        return self._erased.erased_on(gateway)
+
+    def _reload_erased(self) -> None:
+        """Re-read the markers (a file beside the store: no catalog lock to wait for)."""
+        self._erased_read_at = time.monotonic()
+        self._erased = ErasedLookup.load(self.settings, "gateway_id")
+
+    def _scrub_written(self, parts: list[Path], gateways: set[str]) -> None:
+        """Check the markers again once the parts are written: an erasure that scanned the
+        receiver's folder between our check and our write would have missed them."""
+        self._reload_erased()
+        erased = {g for g in gateways if self._erased.erased_on(g) is not None}
+        if not erased:
+            return
+        for part in parts:
+            table = pq.read_table(part)
+            hit = pc.is_in(table.column("gateway_id"), value_set=pa.array(sorted(erased)))
+            n = int(pc.sum(hit).as_py() or 0)
+            if not n:
+                continue
+            tmp = part.with_suffix(".tmp")
+            pq.write_table(table.filter(pc.invert(hit)), tmp)
+            tmp.replace(part)
+            self._flushed_values -= n
+            self.counts.values_accepted -= n
+            self.counts.values_quarantined += n
+        for gateway in sorted(erased):
+            when = self._erased.erased_on(gateway)
+            assert when is not None
+            self._quarantine_row("(written)", None, "gateway_id", erasure_reason(when), None)
+
+    def _drop_erased_rows(self) -> None:
+        """Values buffered before their subscriber was erased are not written after it."""
+        self._reload_erased()
+        kept: list[tuple[str, int, str, str]] = []
+        dropped: list[tuple[str, int, str, str]] = []
+        for row in self._rows:
+            (dropped if self._erased.erased_on(row[0]) is not None else kept).append(row)
+        if not dropped:
+            return
+        self._rows = kept
+        self.counts.values_quarantined += len(dropped)
+        self.counts.values_accepted -= len(dropped)
+        for gateway, *_ in dropped:
+            erased = self._erased.erased_on(gateway)
+            assert erased is not None
+            reason = erasure_reason(erased)
+            self._quarantine_row("(buffered)", None, "gateway_id", reason, None)
+
     def _gateway_of(self, topic: str) -> str | None:
         known = self._topics.get(topic)
         if known is not None:
@@ -368,6 +423,8 @@ class TelemetryIngestor:
     def flush(self) -> None:
         """Write buffered values as Parquet parts (one per UTC day) and the quarantine rows."""
         if self._rows:
+            self._drop_erased_rows()
+        if self._rows:
             gws, stamps, paths, values = zip(*self._rows, strict=True)
             ms = pa.array(stamps, pa.int64())
             table = pa.table(
@@ -380,6 +437,7 @@ class TelemetryIngestor:
                 schema=TELEMETRY.arrow_schema,
             )
             day = pc.floor(pc.divide(ms.cast(pa.float64()), 86_400_000.0))
+            written_now = 0
             for d in pc.unique(day).to_pylist():
                 part = table.filter(pc.equal(day, d))
                 name = datetime.fromtimestamp(d * 86_400, UTC).date().isoformat()
@@ -390,14 +448,20 @@ class TelemetryIngestor:
                 pq.write_table(part, tmp)
                 tmp.replace(target)
                 self.written.append(target)
+                written_now += 1
                 self._parts += 1
                 self.counts.parts_written += 1
             self._flushed_values += len(self._rows)
+            self._scrub_written(self.written[len(self.written) - written_now :], {row[0] for row in self._rows})
             self._rows = []
             self._latest_ms = int((self._now() + timedelta(days=1)).timestamp() * 1000)
         if self._quarantine:
             rows, self._quarantine = self._quarantine, []
             quarantine_rows(self.settings, self.run_id, "ops.telemetry", rows)
+
+
+ERASURE_RECHECK_SECONDS = 5.0
+"""How often a running receiver re-reads the erasure markers (and always before writing)."""
 
 
 def _unknown_gateway(gateway: str) -> str:

@@ -146,7 +146,7 @@ def erase_subject(
         key = tombstones.erasure_key(settings, create=True)
         assert key is not None
         with Store(settings) as store:
-            tombstones.add_markers(store.raw, key, ids.identifiers(), request_id, at)
+            tombstones.add_markers(settings, store.raw, key, ids.identifiers(), request_id, at)
     eraser.run()
     items = _kept_items(settings, register, engine, subscriber_id, kept)
     return ErasureReport(subscriber_id, dict(eraser.removed), items, OUT_OF_SCOPE)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import secrets
 from collections.abc import Iterable, Mapping
@@ -110,9 +111,15 @@ def has_markers(con: Any) -> bool:
 
 
 def add_markers(
-    con: Any, key: bytes, identifiers: Mapping[str, str], request_id: str, at: datetime
+    settings: Settings,
+    con: Any,
+    key: bytes,
+    identifiers: Mapping[str, str],
+    request_id: str,
+    at: datetime,
 ) -> int:
-    """Record markers for ``identifiers`` (kind -> value); an existing marker is kept."""
+    """Record markers for ``identifiers`` (kind -> value); an existing marker is kept. The
+    mirror file beside the store is rewritten with them (see ``publish_mirror``)."""
     ensure_table(con)
     unknown = set(identifiers) - set(KINDS)
     if unknown:
@@ -124,6 +131,7 @@ def add_markers(
             [kind, digest(key, value), request_id, at.astimezone(UTC)],
         )
     after = con.execute("SELECT count(*) FROM erasure_markers").fetchone()[0]
+    publish_mirror(settings, con)
     return int(after) - int(before)
 
 
@@ -184,6 +192,34 @@ ERASED_RECORD = "(not kept: the subscriber was erased)"
 """What the quarantine keeps instead of the refused row, so the erasure holds there too."""
 
 
+MIRROR_FILE = "erasure_markers.json"
+"""A copy of the markers (digests and times only) beside the store, readable while another
+process holds the DuckDB catalog: a long-running receiver checks it without waiting."""
+
+
+def mirror_path(settings: Settings) -> Path:
+    return settings.store_dir / MIRROR_FILE
+
+
+def publish_mirror(settings: Settings, con: Any) -> int:
+    """Write every marker to the mirror file (atomically); returns how many."""
+    rows = con.execute(
+        "SELECT kind, digest, epoch_ms(min(erased_at)) FROM erasure_markers GROUP BY kind, digest"
+    ).fetchall()
+    mirror: dict[str, dict[str, int]] = {}
+    for kind, found, at_ms in rows:
+        mirror.setdefault(str(kind), {})[str(found)] = int(at_ms)
+    target = mirror_path(settings)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    try:
+        tmp.write_text(json.dumps(mirror, sort_keys=True), encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        raise RightsError(f"cannot write the erasure markers' copy {target}: {exc}") from exc
+    return len(rows)
+
+
 class ErasedLookup:
     """Marker checks one value at a time (MQTT telemetry), hashing each value once."""
 
@@ -194,25 +230,20 @@ class ErasedLookup:
 
     @classmethod
     def load(cls, settings: Settings, kind: str) -> ErasedLookup:
-        """Markers of one kind from the catalog (empty when nobody was erased)."""
-        from trustflux.engine.store import Store
-
-        if not settings.catalog_path.exists():
+        """Markers of one kind (empty when nobody was erased), from the mirror file: no
+        catalog lock is needed, so a receiver reads them while an ingestion runs."""
+        mirror = mirror_path(settings)
+        if not mirror.exists():
             return cls(None, {})
-        with Store(settings) as store:
-            if not has_markers(store.raw):
-                return cls(None, {})
-            rows = store.raw.execute(
-                "SELECT digest, epoch_ms(min(erased_at)) FROM erasure_markers WHERE kind = ? "
-                "GROUP BY digest",
-                [kind],
-            ).fetchall()
-        key = erasure_key(settings)
-        if key is None:
-            raise RightsError(
-                f"erasure markers exist but their key {key_path(settings)} is missing"
-            )
-        return cls(key, {str(d): _aware(at) for d, at in rows})
+        try:
+            every = json.loads(mirror.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RightsError(f"cannot read the erasure markers' copy {mirror}: {exc}") from exc
+        if not any(every.values()):
+            return cls(None, {})
+        key = require_key(settings)  # markers without their key: an error, never a pass
+        found = every.get(kind, {})
+        return cls(key, {str(d): _aware(ms) for d, ms in found.items()})
 
     def erased_on(self, value: str) -> datetime | None:
         if self.key is None or not self.markers:
