@@ -452,7 +452,9 @@ class TelemetryIngestor:
                 self._parts += 1
                 self.counts.parts_written += 1
             self._flushed_values += len(self._rows)
-            self._scrub_written(self.written[len(self.written) - written_now :], {row[0] for row in self._rows})
+            self._scrub_written(
+                self.written[len(self.written) - written_now :], {row[0] for row in self._rows}
+            )
             self._rows = []
             self._latest_ms = int((self._now() + timedelta(days=1)).timestamp() * 1000)
         if self._quarantine:
