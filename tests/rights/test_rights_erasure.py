@@ -14,7 +14,7 @@ from rights_support import AT, NOW, RightsWorld, scan
 from sqlalchemy import Engine, select
 
 from trustflux.config import Settings
-from trustflux.db.tables import metadata
+from trustflux.db.tables import accounts, metadata
 from trustflux.engine.store import Store
 from trustflux.errors import ErasedSubjectError
 from trustflux.events.ingest import ingest_directory
@@ -105,6 +105,10 @@ def test_erasure_leaves_nothing_but_what_the_register_keeps(rights_world: Rights
     calls_from_others = count_where(settings, "events", "counterpart = ?", s.msisdn)
     assert own_events > 100 and calls_from_others > 0
     schemas = {p.parent.name: pq.read_schema(p) for p in settings.store_dir.glob("events/*/*")}
+    with w.engine.connect() as conn:
+        account_hash = conn.execute(
+            select(accounts.c.password_hash).where(accounts.c.subscriber_id == s.subscriber_id)
+        ).scalar_one()
 
     report = erase_subject(
         settings, w.register, w.engine, s.subscriber_id, request_id="req-erase", at=ERASED_AT
@@ -120,6 +124,11 @@ def test_erasure_leaves_nothing_but_what_the_register_keeps(rights_world: Rights
     assert removed["quarantine"] >= 1 and removed["rights_exports"] == 1
     # nothing identifying them remains outside the kept stores: files, catalog, database
     assert residue(settings, w.engine, values) == []
+    if w.engine.dialect.name == "sqlite":  # the account is gone from the file's free pages
+        database = Path(str(w.engine.url.database))  # and from its write-ahead log too
+        for path in [database, database.with_name(database.name + "-wal")]:
+            raw = path.read_bytes() if path.exists() else b""
+            assert account_hash.encode() not in raw, path
     assert count_where(settings, "events", "counterpart = ?", s.msisdn[:-4]) >= calls_from_others
     for part in settings.store_dir.glob("events/*/*"):
         assert pq.read_schema(part) == schemas[part.parent.name]
@@ -186,6 +195,11 @@ def test_erasure_leaves_nothing_but_what_the_register_keeps(rights_world: Rights
     ingestor.flush()
     assert ingestor.counts.reasons == {REASON: 1}
     assert residue(settings, w.engine, values) == []
+    if w.engine.dialect.name == "sqlite":  # the account is gone from the file's free pages
+        database = Path(str(w.engine.url.database))  # and from its write-ahead log too
+        for path in [database, database.with_name(database.name + "-wal")]:
+            raw = path.read_bytes() if path.exists() else b""
+            assert account_hash.encode() not in raw, path
     # the subject's data never came back
     assert count_where(settings, "events", "imsi = ?", s.imsi) == 0
 

@@ -22,6 +22,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=15000",
+    # Deleted rows (an erased subscriber's contract period and account) are overwritten on
+    # disk, not left in free pages until they are reused.
+    "PRAGMA secure_delete=ON",
 )
 
 

@@ -237,6 +237,11 @@ class _Eraser:
             )
         self.removed["account"] = int(gone_accounts.rowcount or 0)
         self.removed["contract_period"] = int(gone_period.rowcount or 0)
+        if self.engine.dialect.name == "sqlite":
+            # secure_delete zeroed the rows in the database file; their old pages also sit in
+            # the write-ahead log until a checkpoint: take it now.
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- the catalog's quarantine ---------------------------------------------------------------
     def quarantine(self) -> None:
@@ -254,6 +259,8 @@ class _Eraser:
             ).fetchone()
             if row and row[0]:
                 store.raw.execute(f"DELETE FROM quarantine WHERE {where}", {"p": self.pattern})
+                # Out of the write-ahead log now, not at some later checkpoint.
+                store.raw.execute("CHECKPOINT")
         self.removed["quarantine"] = int(row[0]) if row else 0
 
     # -- operations outputs ---------------------------------------------------------------------
