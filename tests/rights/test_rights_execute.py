@@ -405,3 +405,40 @@ def test_a_file_erasure_cannot_rewrite_is_a_recorded_failure_not_a_crash(
     )
     assert done.status is Status.COMPLETED
     assert notes.read_text(encoding="utf-8") == ""
+
+
+def test_a_damaged_store_file_is_a_recorded_failure_not_a_crash(
+    rights_engine: Engine,
+    rights_register: Register,
+    book: RequestBook,
+    ledger: Ledger,
+    trail: AuditTrail,
+    world_copy: Settings,
+) -> None:
+    """A Parquet part the engine cannot read stops the access with a RightsError naming it
+    (not DuckDB's own exception); the request stays in progress and runs once it is fixed."""
+    who = _first_subscriber(world_copy)
+    day = sorted((world_copy.store_dir / "events").glob("day=*"))[0]
+    damaged = day / "part-damaged.parquet"
+    damaged.write_bytes(b"not parquet at all")
+    request = book.file(who, "access", channel="account", filed_by=who)
+    try:
+        with pytest.raises(RightsError, match=r"part-damaged\.parquet"):
+            execute_request(
+                world_copy,
+                rights_register,
+                rights_engine,
+                book,
+                ledger,
+                request.request_id,
+                actor="dpo",
+            )
+    finally:  # the world is shared by the module
+        damaged.unlink()
+    assert book.get(request.request_id).status is Status.IN_PROGRESS
+    failed = [e for e in trail.entries(subject=who) if e.action == "rights_request.failed"]
+    assert failed and "part-damaged.parquet" in failed[-1].details["error"]
+    done = execute_request(
+        world_copy, rights_register, rights_engine, book, ledger, request.request_id, actor="dpo"
+    )
+    assert done.status is Status.COMPLETED

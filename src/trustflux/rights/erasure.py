@@ -375,13 +375,18 @@ def _filter_output(path: Path, pattern: str) -> int:
     assert mask is not None
     kept = table.filter(pc.invert(mask))
     tmp = path.with_name(f".{path.name}.erasing")
-    pq.write_table(kept, tmp)
-    tmp.replace(path)
     twin = path.with_suffix(".csv")
-    if twin.exists():
-        tmp_csv = twin.with_name(f".{twin.name}.erasing")
-        pacsv.write_csv(kept, tmp_csv)
-        tmp_csv.replace(twin)
+    tmp_csv = twin.with_name(f".{twin.name}.erasing")
+    try:
+        pq.write_table(kept, tmp)
+        tmp.replace(path)
+        if twin.exists():
+            pacsv.write_csv(kept, tmp_csv)
+            tmp_csv.replace(twin)
+    except (OSError, pa.ArrowException) as exc:
+        tmp.unlink(missing_ok=True)
+        tmp_csv.unlink(missing_ok=True)
+        raise RightsError(f"cannot rewrite {path}: {exc}") from exc
     return hits
 
 

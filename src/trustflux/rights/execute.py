@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import duckdb
+import pyarrow as pa
 from sqlalchemy import Engine
 
 from trustflux.config import Settings
-from trustflux.errors import RequestStateError, TrustfluxError
+from trustflux.errors import RequestStateError, RightsError, TrustfluxError
 from trustflux.ledger import Ledger
 from trustflux.ledger.model import Choice, Event, Method
 from trustflux.register import Register
@@ -30,6 +32,9 @@ from trustflux.rights.requests import (
     allowed_steps,
     objection_effect,
 )
+
+STORE_FAILURES = (duckdb.Error, pa.ArrowException, OSError)
+"""What the engines raise on a damaged or unreadable store file: recorded, then a RightsError."""
 
 RUNNABLE = frozenset({Status.VERIFIED, Status.EXTENDED, Status.IN_PROGRESS})
 """Verified (or extended) requests; in progress ones too, to run again after a failure."""
@@ -87,6 +92,12 @@ def execute_request(
     except TrustfluxError as exc:
         book.record_failure(request_id, error=f"{type(exc).__name__}: {exc}", actor=actor)
         raise
+    except STORE_FAILURES as exc:  # a damaged or unreadable file in one of the stores
+        error = f"a store could not be read or written: {exc}"
+        book.record_failure(request_id, error=error, actor=actor)
+        raise RightsError(
+            f"request {request_id} failed and stays in progress (run it again once fixed): {error}"
+        ) from exc
     answer = {"kind": request.kind.value, "article": request.kind.article, **result}
     return book.complete(request_id, result=answer, actor=actor)
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from sqlalchemy import Engine
 
 from trustflux.config import Settings
@@ -150,6 +151,8 @@ def _write_sections(
             con.execute(f"COPY {held.table} TO '{csv}' (FORMAT csv, HEADER true)")
             con.execute(f"DROP TABLE {held.table}")
             counts[name] = held.rows
+    except duckdb.Error as exc:
+        raise RightsError(f"cannot write the {kind} export under {work}: {exc}") from exc
     finally:
         con.close()
     return counts

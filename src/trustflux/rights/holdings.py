@@ -182,7 +182,7 @@ def rewrite_parquet(con: Any, path: Path, select_sql: str, params: Mapping[str, 
             path.unlink()
         else:
             tmp.replace(path)
-    except OSError as exc:
+    except (OSError, duckdb.Error) as exc:
         tmp.unlink(missing_ok=True)
         raise RightsError(f"cannot rewrite {path}: {exc}") from exc
     return rows
