@@ -278,3 +278,33 @@ def test_the_dpo_extends_then_refuses_and_the_person_is_told_each_time(
         if e.action == "rights_request.informed"
     ]
     assert steps == ["extension", "refusal"]
+
+
+def test_sending_the_public_form_again_reuses_the_request_waiting_for_its_code(
+    world_app: WorldApp, csrf_of: Callable[[str], str]
+) -> None:
+    person = world_subscriber(world_app)
+    visitor = TestClient(world_app.app, follow_redirects=False)
+    for _ in range(3):
+        form = visitor.get("/rights/request?lang=en")
+        sent = visitor.post(
+            "/rights/request?lang=en",
+            data={"msisdn": person["msisdn"], "kind": "access", "csrf_token": csrf_of(form.text)},
+        )
+        assert sent.status_code == 200
+    filed = world_app.services.book.for_subject(person["subscriber_id"])
+    assert len(filed) == 1 and filed[0].status.value == "received"
+    form = visitor.get("/rights/request?lang=en")
+    visitor.post(
+        "/rights/request?lang=en",
+        data={
+            "msisdn": person["msisdn"],
+            "kind": "erasure",
+            "confirm": "yes",
+            "csrf_token": csrf_of(form.text),
+        },
+    )
+    kinds = sorted(
+        r.kind.value for r in world_app.services.book.for_subject(person["subscriber_id"])
+    )
+    assert kinds == ["access", "erasure"]

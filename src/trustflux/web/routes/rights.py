@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from contextlib import suppress
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -19,7 +20,8 @@ from trustflux.errors import (
     VerificationError,
 )
 from trustflux.rights.otp import check_code, issue_code, sender_for
-from trustflux.rights.requests import Channel, Kind
+from trustflux.rights.requests import Channel, Kind, Status
+from trustflux.rights.requests import Request as RightsRequest
 from trustflux.rights.subjects import find_by_msisdn
 from trustflux.web.deps import (
     CsrfChecked,
@@ -46,6 +48,8 @@ PUBLIC_KINDS = ("access", "portability", "erasure")
 CODE_SEAL = "rights-code"
 CODE_SEAL_SECONDS = 3600
 NO_REQUEST = "-"
+PENDING_REUSE = timedelta(hours=1)
+"""A public-form request still waiting for its code is reused for this long."""
 
 
 # -- shared: the details of each kind from a form ----------------------------------------------
@@ -218,7 +222,7 @@ def _file_and_send(services: Services, msisdn: str, kind: str) -> str | None:
         subject = find_by_msisdn(services.settings, msisdn)
     except (RequestNotFoundError, ErasedSubjectError):
         return None
-    filed = services.book.file(
+    filed = _pending_web_request(services, subject.subscriber_id, kind) or services.book.file(
         subject.subscriber_id, kind, channel=Channel.WEB, filed_by="web:public-form"
     )
     # Too many codes to this number this hour: the same page, so nobody learns it is ours.
@@ -231,6 +235,22 @@ def _file_and_send(services: Services, msisdn: str, kind: str) -> str | None:
             sender_for(services.settings),
         )
     return filed.request_id
+
+
+def _pending_web_request(services: Services, subject_id: str, kind: str) -> RightsRequest | None:
+    """The same kind of request from the public form, filed within the hour and still waiting
+    for its code: sending the form again reuses it (a new code), so repeating it cannot fill
+    the DPO's queue with requests nobody confirmed."""
+    since = services.clock() - PENDING_REUSE
+    for pending in services.book.for_subject(subject_id):
+        if (
+            pending.channel is Channel.WEB
+            and pending.kind.value == kind
+            and pending.status is Status.RECEIVED
+            and pending.received_at >= since
+        ):
+            return pending
+    return None
 
 
 @router.post("/rights/request/verify", dependencies=[Public, CsrfChecked])
