@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trustflux.errors import StatisticsError
+from trustflux.keyfile import create_once
 
 KEY_BYTES = 32
 
@@ -51,11 +52,7 @@ class KeyStore:
             )
         self.folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)
-        secret = secrets.token_bytes(KEY_BYTES)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secret)
-        return PeriodKey(period, secret)
+        return PeriodKey(period, create_once(path, secrets.token_bytes(KEY_BYTES)))
 
     def is_closed(self, period: str) -> bool:
         """True once the period's key has been destroyed."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import uuid
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from trustflux.audit.trail import draft
 from trustflux.config import Settings
 from trustflux.db.tables import dsr_requests, otp_challenges
 from trustflux.errors import RequestStateError, RightsError, VerificationError
+from trustflux.keyfile import create_once
 from trustflux.ledger.model import utc_now
 from trustflux.rights.requests import (
     AUDIT_PURPOSE,
@@ -369,16 +369,9 @@ def otp_key(settings: Settings, *, create: bool = False) -> bytes:
         if not create:
             raise VerificationError(f"the one-time-code key {path} is missing: ask for a new code")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first: use theirs
-            return otp_key(settings)
+            create_once(path, secrets.token_bytes(OTP_KEY_BYTES))
         except OSError as exc:
             raise RightsError(f"cannot create the one-time-code key {path}: {exc}") from exc
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(OTP_KEY_BYTES))
-            fh.flush()
-            os.fsync(fh.fileno())
     try:
         key = path.read_bytes()
     except OSError as exc:

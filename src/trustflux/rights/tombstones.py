@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ import duckdb
 
 from trustflux.config import Settings
 from trustflux.errors import RightsError, StoreError
+from trustflux.keyfile import create_once
 
 KINDS = ("subscriber_id", "msisdn", "imsi", "imei", "gateway_id")
 """Identifier kinds a marker can be about (the columns of the store that name a person)."""
@@ -58,17 +58,10 @@ def erasure_key(settings: Settings, *, create: bool = False) -> bytes | None:
     if not path.exists():
         if not create:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first: use theirs
-            return erasure_key(settings)
+            create_once(path, secrets.token_bytes(KEY_BYTES))
         except OSError as exc:
             raise RightsError(f"cannot create the erasure key {path}: {exc}") from exc
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(KEY_BYTES))
-            fh.flush()
-            os.fsync(fh.fileno())
     try:
         key = path.read_bytes()
     except OSError as exc:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from trustflux.accounts import Role
 from trustflux.config import Settings
 from trustflux.errors import ConfigError
+from trustflux.keyfile import create_once
 
 SESSION_COOKIE = "fx_session"
 CSRF_COOKIE = "fx_csrf"
@@ -44,12 +43,7 @@ def resolve_secret(settings: Settings) -> bytes:
     path = Path(settings.home) / SECRET_FILE
     if path.is_file():
         return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48).encode("ascii")
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(key)
-    return key
+    return create_once(path, secrets.token_urlsafe(48).encode("ascii")).strip()
 
 
 @dataclass(frozen=True, slots=True)
