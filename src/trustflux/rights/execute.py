@@ -102,10 +102,10 @@ def execute_request(
     return book.complete(request_id, result=answer, actor=actor)
 
 
-def _access(job: _Job) -> dict[str, Any]:
-    from trustflux.rights.exports import export_access
-
-    export = export_access(
+def _over_stores(job: _Job, action: Callable[..., Any]) -> Any:
+    """``action(settings, register, engine, subject, request_id=..., at=...)``: the exports
+    and the erasure all take the stores, the person and the request the same way."""
+    return action(
         job.settings,
         job.register,
         job.engine,
@@ -113,21 +113,18 @@ def _access(job: _Job) -> dict[str, Any]:
         request_id=job.request.request_id,
         at=job.at,
     )
-    return {"export": export.as_dict()}
+
+
+def _access(job: _Job) -> dict[str, Any]:
+    from trustflux.rights.exports import export_access
+
+    return {"export": _over_stores(job, export_access).as_dict()}
 
 
 def _portability(job: _Job) -> dict[str, Any]:
     from trustflux.rights.exports import export_portability
 
-    export = export_portability(
-        job.settings,
-        job.register,
-        job.engine,
-        job.request.subject_id,
-        request_id=job.request.request_id,
-        at=job.at,
-    )
-    return {"export": export.as_dict()}
+    return {"export": _over_stores(job, export_portability).as_dict()}
 
 
 def _rectification(job: _Job) -> dict[str, Any]:
@@ -141,15 +138,7 @@ def _rectification(job: _Job) -> dict[str, Any]:
 def _erasure(job: _Job) -> dict[str, Any]:
     from trustflux.rights.erasure import erase_subject
 
-    report = erase_subject(
-        job.settings,
-        job.register,
-        job.engine,
-        job.request.subject_id,
-        request_id=job.request.request_id,
-        at=job.at,
-    )
-    return {"erasure": report.as_dict()}
+    return {"erasure": _over_stores(job, erase_subject).as_dict()}
 
 
 def _objection(job: _Job) -> dict[str, Any]:
