@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 from workflow_support import (
-    rights_db_url,
     rights_engine,
     rights_register,
     subject,
@@ -31,7 +30,6 @@ from trustflux.rights.execute import execute_request
 from trustflux.rights.requests import RequestBook, Status
 
 __all__ = [
-    "rights_db_url",
     "rights_engine",
     "rights_register",
     "subject",

@@ -17,7 +17,6 @@ from workflow_support import (
     Clock,
     book,
     clock,
-    rights_db_url,
     rights_engine,
     rights_register,
     subject,
@@ -45,7 +44,6 @@ from trustflux.rights.requests import RequestBook, Status
 __all__ = [
     "book",
     "clock",
-    "rights_db_url",
     "rights_engine",
     "rights_register",
     "subject",

@@ -9,7 +9,6 @@ from workflow_support import (
     Clock,
     book,
     clock,
-    rights_db_url,
     rights_engine,
     rights_register,
     subject,
@@ -20,7 +19,7 @@ from trustflux.audit import AuditTrail
 from trustflux.errors import RequestNotFoundError, RequestStateError, RightsError
 from trustflux.rights.requests import Kind, RequestBook, Status
 
-__all__ = ["book", "clock", "rights_db_url", "rights_engine", "rights_register", "subject", "trail"]
+__all__ = ["book", "clock", "rights_engine", "rights_register", "subject", "trail"]
 
 
 def _actions(trail: AuditTrail, subject: str) -> list[str]:

@@ -1,5 +1,6 @@
-"""Fixtures of the rights-workflow suites: a migrated store (SQLite and PostgreSQL), the trail,
-a request book on a clock the test moves."""
+"""Fixtures of the rights-workflow suites: a migrated store (SQLite and PostgreSQL, on
+``rights_db_url`` from the folder's conftest), the trail, a request book on a clock the test
+moves."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from db_fixtures import postgres_schema_url
 from trustflux.audit import AuditTrail
 from trustflux.config import Settings
 from trustflux.db import create_db_engine, upgrade
@@ -43,16 +43,6 @@ class Clock:
 @pytest.fixture(scope="session")
 def rights_register() -> Register:
     return load_register(ROOT / "register")
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def rights_db_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('rights-db') / 'trustflux.db'}"
-    else:
-        yield from postgres_schema_url("tf_rights")
 
 
 @pytest.fixture(scope="module")
