@@ -4,7 +4,7 @@ sent to the subscriber's phone, read out by the subscriber)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -28,13 +28,12 @@ from trustflux.web.errors import status_of
 from trustflux.web.i18n import Translator
 from trustflux.web.render import render
 from trustflux.web.rights_views import request_view
-from trustflux.web.routes.rights import objectable, request_details
+from trustflux.web.routes.rights import KindField, objectable, request_details
 from trustflux.web.services import Services
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 AgentDep = Annotated[Principal, Depends(require(Role.AGENT))]
-AgentKind = Literal["access", "portability", "rectification", "erasure", "objection", "restriction"]
 
 
 def _mine(
@@ -223,7 +222,7 @@ async def file_for_subscriber(
     services: ServicesDep,
     t: TranslatorDep,
     principal: AgentDep,
-    kind: Annotated[AgentKind, Form()],
+    kind: Annotated[KindField, Form()],
     billing_zone_id: Annotated[str | None, Form(max_length=64)] = None,
     age_bracket: Annotated[str | None, Form(max_length=16)] = None,
     purposes: Annotated[list[str] | None, Form()] = None,
