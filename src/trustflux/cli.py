@@ -285,7 +285,7 @@ def _migrated_engine(settings: Settings) -> Any:
 
 
 def _real_gate(settings: Settings) -> Any:
-    """The policy gate (register + consent ledger) for the operations jobs."""
+    """The policy gate (register + consent ledger) for `trustflux gate` and the operations jobs."""
     from trustflux.gate import Gate
     from trustflux.register import load_register
 
@@ -512,12 +512,7 @@ def gate_decide(
     register: RegisterOpt = None,
 ) -> None:
     """May PURPOSE process SUBJECT's data at that time? Prints the decision and its reason."""
-    from trustflux.gate import Gate
-    from trustflux.register import load_register
-
-    settings = _settings(home, register)
-    gate = Gate(_migrated_engine(settings), load_register(settings.register_dir))
-    decision = gate.decide(subject, purpose, _moment(at))
+    decision = _real_gate(_settings(home, register)).decide(subject, purpose, _moment(at))
     verdict = "[green]allow[/]" if decision.allow else "[red]deny[/]"
     out.print(f"{verdict} {decision.code}: {decision.reason}")
     if not decision.allow:
@@ -535,12 +530,7 @@ def gate_eligible(
     """Write the synced subscribers PURPOSE may process at that time (Parquet)."""
     import pyarrow.parquet as pq
 
-    from trustflux.gate import Gate
-    from trustflux.register import load_register
-
-    settings = _settings(home, register)
-    gate = Gate(_migrated_engine(settings), load_register(settings.register_dir))
-    table = gate.eligible(purpose, _moment(at))
+    table = _real_gate(_settings(home, register)).eligible(purpose, _moment(at))
     out_file.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, out_file)
     out.print(f"{table.num_rows:,} eligible subscribers written to {out_file}")
