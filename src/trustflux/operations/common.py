@@ -167,6 +167,23 @@ def scope_with_roamers(events: Any, subscribers: Any, home_plmn: str) -> Any:
     return joined.filter(joined.subscriber_id.notnull() | ~joined.imsi.startswith(home_plmn))
 
 
+def read_scope_with_roamers(
+    job: JobRun, window: Window, eligible: pa.Table, *subscriber_columns: str
+) -> tuple[Any, Any, int]:
+    """The window's events of gated own subscribers plus inbound roamers (``scope_with_roamers``),
+    with the inputs noted on ``job``: (scope, gated subscribers' ``subscriber_columns``, events
+    read in the window)."""
+    settings, session = job.settings, job.session
+    event_files = require_files(settings, "events", window.utc_days)
+    subscribers = session.read_parquet(require_files(settings, "subscribers"))
+    gated = eligible_subscribers(session, subscribers, eligible).select(*subscriber_columns)
+    events = events_in(session, event_files, window)
+    events_read = count(session, events)
+    job.read("eligible", eligible.num_rows, detail="subscriber ids the gate allows")
+    job.read("events", events_read, len(event_files), detail=window.label)
+    return scope_with_roamers(events, gated, settings.home_plmn), gated, events_read
+
+
 def write_table(table: pa.Table, path: Path, *, csv: bool = False) -> list[Path]:
     """Write Parquet (and CSV beside it, if asked); returns the paths written."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -37,12 +37,8 @@ from trustflux.engine.session import EngineSession
 from trustflux.operations.common import (
     JobRun,
     Window,
-    count,
-    eligible_subscribers,
-    events_in,
+    read_scope_with_roamers,
     replace_folder,
-    require_files,
-    scope_with_roamers,
     write_table,
 )
 from trustflux.operations.records import RunRecord, RunRecorder
@@ -174,17 +170,9 @@ def run_fraud(
 def _detect(
     job: JobRun, session: EngineSession, window: Window, eligible: pa.Table, rules: FraudRules
 ) -> pa.Table:
-    settings = job.settings
-    event_files = require_files(settings, "events", window.utc_days)
-    sub_files = require_files(settings, "subscribers")
-    subscribers = session.read_parquet(sub_files)
-    gated = eligible_subscribers(session, subscribers, eligible).select(
-        "subscriber_id", "imsi", "contract_start"
+    scope, gated, events_read = read_scope_with_roamers(
+        job, window, eligible, "subscriber_id", "imsi", "contract_start"
     )
-    events = events_in(session, event_files, window)
-    job.read("eligible", eligible.num_rows, detail="subscriber ids the gate allows")
-    job.read("events", count(session, events), len(event_files), detail=window.label)
-    scope = scope_with_roamers(events, gated, settings.home_plmn)
     scope = session.materialize(
         scope.select(
             "imsi",
@@ -212,7 +200,7 @@ def _detect(
     alerts = pa.concat_tables([simbox, wangiri, irsf]).cast(ALERT_SCHEMA)
     job.counts.update(
         {
-            "events_read": next(i.rows for i in job.inputs if i.name == "events"),
+            "events_read": events_read,
             "events_in_scope": int(totals["events"] or 0),
             "events_inbound_roamers": int(totals["roamer_events"] or 0),
             "sims_profiled": int(totals["sims"] or 0),

@@ -54,13 +54,9 @@ from trustflux.mobility.noise import NoiseSource, OpenDPNoise
 from trustflux.operations.common import (
     JobRun,
     Window,
-    count,
-    eligible_subscribers,
-    events_in,
+    read_scope_with_roamers,
     read_store_table,
     replace_folder,
-    require_files,
-    scope_with_roamers,
     write_table,
     zone,
 )
@@ -330,13 +326,7 @@ def _analyse(
     job: JobRun, session: EngineSession, window: Window, eligible: pa.Table
 ) -> tuple[pa.Table, pa.Table]:
     settings = job.settings
-    event_files = require_files(settings, "events", window.utc_days)
-    subscribers = session.read_parquet(require_files(settings, "subscribers"))
-    gated = eligible_subscribers(session, subscribers, eligible).select("subscriber_id", "imsi")
-    events = events_in(session, event_files, window)
-    job.read("eligible", eligible.num_rows, detail="subscriber ids the gate allows")
-    job.read("events", count(session, events), len(event_files), detail=window.label)
-    scope = scope_with_roamers(events, gated, settings.home_plmn)
+    scope, _, events_read = read_scope_with_roamers(job, window, eligible, "subscriber_id", "imsi")
     start_s = int(window.start.timestamp())
 
     def hour_of(ts: Any) -> Any:
@@ -357,7 +347,7 @@ def _analyse(
     ).to_pylist()[0]
     job.counts.update(
         {
-            "events_read": next(i.rows for i in job.inputs if i.name == "events"),
+            "events_read": events_read,
             "events_in_scope": int(totals["events"] or 0),
             "subscribers_eligible": eligible.num_rows,
         }
