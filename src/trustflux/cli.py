@@ -374,6 +374,15 @@ def db_current(home: HomeOpt = None) -> None:
     out.print(f"current: {current_revision(engine) or 'empty'}; shipped: {head_revision()}")
 
 
+def _role(text: str) -> Any:
+    """The ``--role`` option as a ``Role``, or an error listing the roles."""
+    from trustflux.accounts import Role
+
+    if text not in {r.value for r in Role}:
+        raise TrustfluxError(f"--role: '{text}' is not one of {', '.join(r.value for r in Role)}")
+    return Role(text)
+
+
 @users_app.command("add")
 def users_add(
     username: Annotated[str, typer.Argument(help="Username or e-mail.")],
@@ -387,16 +396,15 @@ def users_add(
     home: HomeOpt = None,
 ) -> None:
     """Create an account (the password is asked for, never given as an option)."""
-    from trustflux.accounts import Accounts, Role
+    from trustflux.accounts import Accounts
 
-    if role not in {r.value for r in Role}:
-        raise TrustfluxError(f"--role: '{role}' is not one of {', '.join(r.value for r in Role)}")
+    kind = _role(role)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     accounts = Accounts(_migrated_engine(_settings(home)))
-    account = accounts.create(username, password, Role(role), subscriber)
+    account = accounts.create(username, password, kind, subscriber)
     out.print(f"account {account.username} ({account.role.value}) created")
 
 
@@ -434,14 +442,13 @@ def tokens_create(
     """Create an API token; its secret is printed once."""
     from datetime import timedelta
 
-    from trustflux.accounts import Accounts, Role
+    from trustflux.accounts import Accounts
     from trustflux.ledger import utc_now
 
-    if role not in {r.value for r in Role}:
-        raise TrustfluxError(f"--role: '{role}' is not one of {', '.join(r.value for r in Role)}")
+    kind = _role(role)
     expires = utc_now() + timedelta(days=days) if days else None
     token, secret = Accounts(_migrated_engine(_settings(home))).create_token(
-        name, Role(role), expires_at=expires
+        name, kind, expires_at=expires
     )
     err.print(f"token {token.token_id} ({token.role.value}) created; the secret is shown once:")
     out.print(secret, highlight=False, markup=False)
