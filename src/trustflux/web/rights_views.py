@@ -63,16 +63,13 @@ def request_view(request: Request, t: Translator, now: datetime) -> dict[str, An
 
 
 def export_path(request: Request) -> Path | None:
-    """The archive answering a completed access or portability request, if one was made."""
+    """The archive answering a completed access or portability request, if one was made
+    (``execute_request`` puts it at ``result["export"]["path"]``)."""
     if request.kind not in EXPORT_KINDS or request.status is not Status.COMPLETED:
         return None
-    result = request.result or {}
-    for key in ("export", "archive", "path", "zip"):
-        value = result.get(key)
-        if isinstance(value, str) and value.endswith(".zip"):
-            return Path(value)
-        if isinstance(value, dict) and isinstance(value.get("path"), str):
-            return Path(value["path"])
+    export = (request.result or {}).get("export")
+    if isinstance(export, dict) and isinstance(export.get("path"), str):
+        return Path(export["path"])
     return None
 
 
