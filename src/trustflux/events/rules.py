@@ -140,6 +140,13 @@ def _unknown(value: Any, table: Any | None, column: Callable[[Any], Any]) -> Any
     return value.notnull() & ~value.isin(column(table))
 
 
+def _window_rules(ts: Any, window: TimeWindow) -> list[Rule]:
+    return [
+        Rule("ts", f"before {window.earliest.isoformat()}", ts < window.earliest),
+        Rule("ts", f"after {window.latest.isoformat()} (in the future)", ts > window.latest),
+    ]
+
+
 def table_rules(t: Any, spec: TableSpec, refs: References, window: TimeWindow) -> list[Rule]:
     """Checks that involve several fields or other tables."""
     v = {c: t[typed_name(c)] for c in spec.column_names}
@@ -167,11 +174,8 @@ def table_rules(t: Any, spec: TableSpec, refs: References, window: TimeWindow) -
     elif spec.name == "events":
         kind = v["event_type"]
         is_call = kind.isin(list(CALL_TYPES))
+        rules += _window_rules(v["ts"], window)
         rules += [
-            Rule("ts", f"before {window.earliest.isoformat()}", v["ts"] < window.earliest),
-            Rule(
-                "ts", f"after {window.latest.isoformat()} (in the future)", v["ts"] > window.latest
-            ),
             Rule(
                 "counterpart",
                 "required for calls and SMS",
@@ -199,11 +203,8 @@ def table_rules(t: Any, spec: TableSpec, refs: References, window: TimeWindow) -
             ),
         ]
     elif spec.name == "telemetry":
+        rules += _window_rules(v["ts"], window)
         rules += [
-            Rule("ts", f"before {window.earliest.isoformat()}", v["ts"] < window.earliest),
-            Rule(
-                "ts", f"after {window.latest.isoformat()} (in the future)", v["ts"] > window.latest
-            ),
             Rule(
                 "gateway_id",
                 "unknown gateway (no subscriber has it)",
