@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from trustflux.cli_console import out
-from trustflux.config import Settings, load_settings
+from trustflux.cli_operations import HomeOpt, RegisterOpt, _actor, _moment, _settings
+from trustflux.config import Settings
 from trustflux.errors import TrustfluxError
 
 if TYPE_CHECKING:
@@ -26,16 +24,10 @@ dpo_app = typer.Typer(
     no_args_is_help=True,
 )
 
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="trustflux home.")]
-RegisterOpt = Annotated[Path | None, typer.Option("--register", help="Register folder.")]
 ActorOpt = Annotated[
     str | None, typer.Option("--actor", help="Who decides (default: the OS user).")
 ]
 AtOpt = Annotated[str | None, typer.Option("--at", help="When (ISO 8601, default now).")]
-
-
-def _settings(home: Path | None, register: Path | None = None) -> Settings:
-    return load_settings(home=home, register_dir=register)
 
 
 @contextmanager
@@ -48,27 +40,6 @@ def _engine(settings: Settings) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
-
-
-def _actor(actor: str | None) -> str:
-    if actor:
-        return actor
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-def _moment(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise TrustfluxError(f"--at: '{text}' is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        raise TrustfluxError(f"--at: '{text}' needs a time zone (Z or +01:00)")
-    return moment
 
 
 @dpo_app.command("dpia")
