@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from trustflux.config import Settings
 from trustflux.errors import GateError
+from trustflux.gate.contracts import running_mask
 from trustflux.register import LawfulBasis, Register
 
 ELIGIBLE_SCHEMA = pa.schema([pa.field("subscriber_id", pa.string(), nullable=False)])
@@ -58,12 +59,7 @@ def _running(table: pa.Table, at: datetime) -> pa.ChunkedArray:
     missing = [c for c in GATE_COLUMNS if c not in table.column_names]
     if missing:
         raise GateError(f"the subscribers table needs columns {', '.join(missing)}")
-    day = pa.scalar(at.astimezone(UTC).date(), pa.date32())
-    start = table.column("contract_start").cast(pa.date32())
-    end = table.column("contract_end").cast(pa.date32())
-    started = pc.fill_null(pc.less_equal(start, day), False)
-    not_ended = pc.fill_null(pc.greater_equal(end, day), True)
-    return pc.and_(started, not_ended)
+    return running_mask(table, at.astimezone(UTC).date())
 
 
 def gate_subscribers(settings: Settings) -> pa.Table:
