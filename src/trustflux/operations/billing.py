@@ -169,10 +169,13 @@ def _bill(
     known = known_plan_mask(people.column("plan"), tariffs)
     billable, unknown = people.filter(known), people.filter(pc.invert(known))
     job.read("eligible", eligible.num_rows, detail="subscriber ids the gate allows")
-    job.read("subscribers", count(session, subscribers), len(sub_files))
+    subscribers_read = count(session, subscribers)
+    job.read("subscribers", subscribers_read, len(sub_files))
+    events_read = 0
     if event_files:
         events = events_in(session, event_files, window)
-        job.read("events", count(session, events), len(event_files), detail=window.label)
+        events_read = count(session, events)
+        job.read("events", events_read, len(event_files), detail=window.label)
         scoped = scope_own(events, gated.select("subscriber_id", "imsi"))
         cells = session.read_parquet(cell_files)
         rows = classify(
@@ -207,7 +210,7 @@ def _bill(
 
     job.counts.update(
         {
-            "events_read": _input_rows(job, "events"),
+            "events_read": events_read,
             "events_eligible": events_where(pa.array([True] * used.num_rows, pa.bool_())),
             "events_billed": events_where(pc.and_(known_usage, chargeable)),
             "events_not_chargeable": events_where(pc.and_(known_usage, pc.invert(chargeable))),
@@ -215,7 +218,7 @@ def _bill(
             "subscribers_eligible": eligible.num_rows,
             "subscribers_billed": invoices.num_rows,
             "subscribers_quarantined": quarantined,
-            "excluded_subscribers": _input_rows(job, "subscribers") - people.num_rows,
+            "excluded_subscribers": subscribers_read - people.num_rows,
             "invoice_lines": lines.num_rows,
             "amount_cents": int(pc.sum(lines.column("amount_cents")).as_py() or 0),
         }
@@ -234,10 +237,6 @@ def _tz(settings: Settings) -> Any:
     from trustflux.operations.common import zone
 
     return zone(settings.local_timezone)
-
-
-def _input_rows(job: JobRun, name: str) -> int:
-    return next((i.rows for i in job.inputs if i.name == name), 0)
 
 
 def _ordered(lines: pa.Table) -> pa.Table:
