@@ -25,12 +25,14 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from db_fixtures import postgres_schema_url
+from db_fixtures import db_url
 from trustflux.accounts import Passwords, Role
 from trustflux.config import Settings
 from trustflux.gate import sync_subscribers
 from trustflux.web import create_app
 from trustflux.web.services import Services
+
+__all__ = ["db_url"]  # the store on SQLite and on PostgreSQL, shared with the other suites
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
@@ -61,16 +63,6 @@ def _settings(home: Path, database_url: str, base_url: str = "http://testserver"
 def fast_passwords() -> Passwords:
     """Argon2id with test-sized cost: the production default takes ~0.1 s per hash."""
     return Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def db_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('web-db') / 'trustflux.db'}"
-    else:
-        yield from postgres_schema_url()
 
 
 @pytest.fixture(scope="session")
