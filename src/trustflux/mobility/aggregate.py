@@ -15,8 +15,6 @@ import pyarrow as pa
 from trustflux.mobility.calendar import Period
 from trustflux.mobility.device import DeviceRules
 
-STAY_BINS = ("1", "2", "3", "4-7", "8+")
-REPEAT_BINS = ("1", "2", "3-5", "6+")
 VISITING = ("usual_visitor", "excursionist", "tourist")
 
 

@@ -16,7 +16,6 @@ import ibis
 from trustflux.mobility.calendar import Period
 from trustflux.mobility.countries import UNKNOWN
 
-CATEGORIES = ("resident", "usual_visitor", "excursionist", "tourist", "in_transit")
 USUAL_VISIT_MINUTES = 240
 """A non-resident staying this long in a zone on a working day is a usual visitor there."""
 
