@@ -74,10 +74,15 @@ def area_visitors_by_origin(t: DeviceTables) -> Any:
     return visitors.group_by(["day", "origin"]).agg(devices=visitors.count())
 
 
+def _away_nights(t: DeviceTables) -> Any:
+    """(pid, night, zone_id, home_zone): nights spent outside the device's home zone."""
+    n = t.nights.left_join(t.homes.view(), "pid").select("pid", "night", "zone_id", "home_zone")
+    return n.filter(n.home_zone.isnull() | (n.home_zone != n.zone_id))
+
+
 def overnight_by_origin(t: DeviceTables) -> Any:
     """Nights spent away from home, per zone, night (evening's date) and origin."""
-    n = t.nights.left_join(t.homes.view(), "pid").select("pid", "night", "zone_id", "home_zone")
-    n = n.filter(n.home_zone.isnull() | (n.home_zone != n.zone_id))
+    n = _away_nights(t)
     n = n.join(t.devices.select("pid", "origin"), "pid")
     return n.group_by(["zone_id", "night", "origin"]).agg(devices=n.count())
 
@@ -100,8 +105,7 @@ def _top_zones(per_zone: Any, rules: DeviceRules) -> Any:
 
 def length_of_stay(t: DeviceTables, rules: DeviceRules) -> Any:
     """Visitors by number of nights spent in the zone over the period."""
-    n = t.nights.left_join(t.homes.view(), "pid").select("pid", "night", "zone_id", "home_zone")
-    n = n.filter(n.home_zone.isnull() | (n.home_zone != n.zone_id))
+    n = _away_nights(t)
     per_zone = _top_zones(n.group_by(["pid", "zone_id"]).agg(n=n.count()), rules)
     stay_bin = ibis.cases(
         (per_zone.n == 1, "1"),
