@@ -18,10 +18,10 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from trustflux.errors import StatisticsError
+from trustflux.mobility.countries import UNKNOWN
 from trustflux.mobility.protect import ProtectedRelease, ProtectedSubscribers
 
 FloatArray = npt.NDArray[np.float64]
-UNKNOWN_ORIGIN = "unknown"
 
 METHOD = (
     "people = noisy devices x weight, rounded; suppressed cells stay null. Domestic devices "
@@ -180,7 +180,7 @@ def _factors(table: pa.Table, weights: Weights) -> FloatArray:
         for i, origin in enumerate(table.column("origin").to_pylist()):
             if origin in weights.region:
                 out[i] = weights.region[origin]
-            elif origin != UNKNOWN_ORIGIN:
+            elif origin != UNKNOWN:
                 out[i] = weights.foreign
         return out
     return zone_w

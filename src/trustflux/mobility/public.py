@@ -14,16 +14,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
 from trustflux.errors import StatisticsError
-
-LOCAL_TZ = ZoneInfo("Europe/Paris")
+from trustflux.mobility.calendar import LOCAL_TZ
+from trustflux.mobility.calendar import TIME_BANDS as _BAND_HOURS
 
 CATEGORIES = ("resident", "usual_visitor", "excursionist", "tourist", "in_transit")
-TIME_BANDS = ("night", "morning", "midday", "afternoon", "evening")
+TIME_BANDS = tuple(name for name, _, _ in _BAND_HOURS)
 STAY_BINS = ("1", "2", "3", "4-7", "8+")
 REPEAT_BINS = ("1", "2", "3-5", "6+")
 ORIGIN_KINDS = ("domestic", "foreign")

@@ -12,8 +12,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from trustflux.mobility.calendar import LOCAL_TZ
 from trustflux.mobility.extrapolate import ExtrapolatedRelease
-from trustflux.mobility.public import LOCAL_TZ
 
 
 @dataclass(frozen=True)
