@@ -10,7 +10,7 @@ Every figure here comes out of an OpenDP privacy map, never from a formula of ou
 
 The stability maps are our claim that the aggregation stage honours its contribution bounds
 (OpenDP calls user-defined components "honest-but-curious" for that reason): the bounds are
-declared in ``public.CONTRIBUTIONS`` and enforced upstream, where the data is still per device.
+declared in ``public.contribution`` and enforced upstream, where the data is still per device.
 """
 
 from __future__ import annotations
