@@ -105,26 +105,30 @@ class Person:
     password: str = PASSWORD
 
 
+def add_subscriber(services: Services, subscriber_id: str) -> Person:
+    """The subscriber, with a contract running since 2024 and an account (``PASSWORD``)."""
+    sync_subscribers(
+        services.engine,
+        pa.table(
+            {
+                "subscriber_id": [subscriber_id],
+                "contract_start": pa.array([date(2024, 1, 1)], pa.date32()),
+                "contract_end": pa.array([None], pa.date32()),
+            }
+        ),
+        now=datetime.now(UTC),
+    )
+    username = f"{subscriber_id.lower()}@example.com"
+    services.accounts.create(username, PASSWORD, Role.SUBSCRIBER, subscriber_id)
+    return Person(subscriber_id, username)
+
+
 @pytest.fixture
 def make_subscriber(services: Services) -> Callable[[], Person]:
     """A subscriber with a running contract and an account."""
 
     def make() -> Person:
-        subscriber_id = f"W{uuid.uuid4().hex[:12]}"
-        sync_subscribers(
-            services.engine,
-            pa.table(
-                {
-                    "subscriber_id": [subscriber_id],
-                    "contract_start": pa.array([date(2024, 1, 1)], pa.date32()),
-                    "contract_end": pa.array([None], pa.date32()),
-                }
-            ),
-            now=datetime.now(UTC),
-        )
-        username = f"{subscriber_id.lower()}@example.com"
-        services.accounts.create(username, PASSWORD, Role.SUBSCRIBER, subscriber_id)
-        return Person(subscriber_id, username)
+        return add_subscriber(services, f"W{uuid.uuid4().hex[:12]}")
 
     return make
 

@@ -10,16 +10,13 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import pyarrow as pa
 import pytest
 
-from trustflux.accounts import Role
-from trustflux.gate import sync_subscribers
+from conftest import add_subscriber
 from trustflux.ledger import Event, Method
 
 pytestmark = pytest.mark.slow
@@ -199,19 +196,7 @@ def test_asked_again_when_the_notice_changes(page: Any, live_server: Any) -> Non
 def test_account_area_switches(page: Any, live_server: Any) -> None:
     services = live_server.services
     subscriber = f"K{uuid.uuid4().hex[:10]}"
-    sync_subscribers(
-        services.engine,
-        pa.table(
-            {
-                "subscriber_id": [subscriber],
-                "contract_start": pa.array([date(2024, 1, 1)], pa.date32()),
-                "contract_end": pa.array([None], pa.date32()),
-            }
-        ),
-        now=datetime.now(UTC),
-    )
-    username = f"{subscriber.lower()}@example.com"
-    services.accounts.create(username, "correct horse battery staple", Role.SUBSCRIBER, subscriber)
+    username = add_subscriber(services, subscriber).username
     page.goto(f"{live_server.url}/account?lang=en")
     page.get_by_label("Username or e-mail").fill(username)
     page.get_by_label("Password").fill("correct horse battery staple")

@@ -9,15 +9,13 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from typing import Any
 
-import pyarrow as pa
 import pytest
 from test_web_browser import _shot
 
+from conftest import add_subscriber
 from trustflux.accounts import Role
-from trustflux.gate import sync_subscribers
 
 pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery staple"
@@ -43,23 +41,9 @@ def test_an_access_request_from_my_rights_reaches_the_dpo_queue(
     context: Any, chromium: Any, live_server: Any
 ) -> None:
     services = live_server.services
-    subscriber = f"R{uuid.uuid4().hex[:10]}"
-    sync_subscribers(
-        services.engine,
-        pa.table(
-            {
-                "subscriber_id": [subscriber],
-                "contract_start": pa.array([date(2024, 1, 1)], pa.date32()),
-                "contract_end": pa.array([None], pa.date32()),
-            }
-        ),
-        now=datetime.now(UTC),
-    )
-    services.accounts.create(
-        f"{subscriber.lower()}@example.com", PASSWORD, Role.SUBSCRIBER, subscriber
-    )
+    person = add_subscriber(services, f"R{uuid.uuid4().hex[:10]}")
     page = context.new_page()
-    _sign_in(page, live_server.url, f"{subscriber.lower()}@example.com", "/account/rights")
+    _sign_in(page, live_server.url, person.username, "/account/rights")
     page.get_by_role("button", name=re.compile(r"^Send this request\W+Access to my data")).click()
     page.wait_for_url("**filed=**")
     assert page.get_by_role("status").inner_text().startswith("Your request (Access to my data")
@@ -69,7 +53,7 @@ def test_an_access_request_from_my_rights_reaches_the_dpo_queue(
     assert page.locator("table.my-requests tbody tr").count() == 1
     _shot(page, "my-rights")
 
-    [request] = services.book.for_subject(subscriber)
+    [request] = services.book.for_subject(person.subscriber_id)
     dpo = f"dpo-{uuid.uuid4().hex[:6]}@fluxtel.example"
     services.accounts.create(dpo, PASSWORD, Role.DPO)
     officer = chromium.new_context(viewport={"width": 1100, "height": 850})
