@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -30,16 +29,10 @@ ActorOpt = Annotated[
 AtOpt = Annotated[str | None, typer.Option("--at", help="When (ISO 8601, default now).")]
 
 
-@contextmanager
-def _engine(settings: Settings) -> Iterator[Engine]:
-    from trustflux.db import create_db_engine, upgrade
+def _engine(settings: Settings) -> AbstractContextManager[Engine]:
+    from trustflux.db import migrated_engine
 
-    engine = create_db_engine(settings.sqlalchemy_url)
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
+    return migrated_engine(settings.sqlalchemy_url)
 
 
 @dpo_app.command("dpia")

@@ -463,15 +463,11 @@ AgentOpt = Annotated[
 @contextmanager
 def _ticket_desk(settings: Settings) -> Iterator[TicketDesk]:
     from trustflux.audit import AuditTrail
-    from trustflux.db import create_db_engine, upgrade
+    from trustflux.db import migrated_engine
     from trustflux.operations.tickets import TicketDesk
 
-    engine = create_db_engine(settings.sqlalchemy_url)
-    try:
-        upgrade(engine)
+    with migrated_engine(settings.sqlalchemy_url) as engine:
         yield TicketDesk(engine, AuditTrail(engine), settings=settings)
-    finally:
-        engine.dispose()
 
 
 def _print_ticket(ticket: Ticket) -> None:
@@ -596,15 +592,13 @@ def ops_retention(
 ) -> None:
     """Delete operations outputs and store partitions older than the register's retention."""
     from trustflux.audit import AuditTrail
-    from trustflux.db import create_db_engine, upgrade
+    from trustflux.db import migrated_engine
     from trustflux.operations.retention import apply_retention
     from trustflux.register import load_register
 
     settings = _settings(home, register)
     moment = _moment(now, flag="--now")
-    engine = create_db_engine(settings.sqlalchemy_url)
-    try:
-        upgrade(engine)
+    with migrated_engine(settings.sqlalchemy_url) as engine:
         report = apply_retention(
             settings,
             load_register(settings.register_dir),
@@ -613,8 +607,6 @@ def ops_retention(
             trail=AuditTrail(engine),
             actor=_actor(actor),
         )
-    finally:
-        engine.dispose()
     if as_json:
         out.print_json(json.dumps(report.as_dict()))
         return

@@ -66,20 +66,16 @@ def _desk(
 ) -> Iterator[_Desk]:
     """Open the store; ``checked``: the book checks an objection's purposes at filing."""
     from trustflux.audit import AuditTrail
-    from trustflux.db import create_db_engine, upgrade
+    from trustflux.db import migrated_engine
     from trustflux.register import load_register
     from trustflux.rights.requests import RequestBook
 
     settings = load_settings(home=home, register_dir=register)
     loaded = load_register(settings.register_dir) if checked else None
-    engine = create_db_engine(settings.sqlalchemy_url)
-    try:
-        upgrade(engine)
+    with migrated_engine(settings.sqlalchemy_url) as engine:
         trail = AuditTrail(engine)
         book = RequestBook(engine, trail, register=loaded)
         yield _Desk(settings, engine, trail, book, loaded)
-    finally:
-        engine.dispose()
 
 
 def _actor(by: str | None) -> str:

@@ -39,7 +39,7 @@ def gate_objectors(settings: Settings, register: Any, period: Period) -> list[st
     """
     import pyarrow.dataset as ds
 
-    from trustflux.db import create_db_engine, upgrade
+    from trustflux.db import migrated_engine
     from trustflux.engine.store import Store
     from trustflux.gate import Gate
 
@@ -48,13 +48,8 @@ def gate_objectors(settings: Settings, register: Any, period: Period) -> list[st
     if not files:
         return []
     subscribers = ds.dataset(files).to_table(columns=["subscriber_id"])
-    engine = create_db_engine(settings.sqlalchemy_url)
-    try:
-        upgrade(engine)
-        gate = Gate(engine, register)
-        excluded = gate.excluded(MOBILITY_PURPOSE, period.start_utc, subscribers)
-    finally:
-        engine.dispose()
+    with migrated_engine(settings.sqlalchemy_url) as engine:
+        excluded = Gate(engine, register).excluded(MOBILITY_PURPOSE, period.start_utc, subscribers)
     return [str(v) for v in excluded.column("subscriber_id").to_pylist()]
 
 

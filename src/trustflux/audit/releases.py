@@ -59,11 +59,7 @@ def audit_release(
     settings: Settings, metadata: dict[str, Any], counts: dict[str, int], *, actor: str
 ) -> Entry:
     """Open the relational store of ``settings`` (migrating it) and record a release."""
-    from trustflux.db import create_db_engine, upgrade
+    from trustflux.db import migrated_engine
 
-    engine = create_db_engine(settings.sqlalchemy_url)
-    try:
-        upgrade(engine)
+    with migrated_engine(settings.sqlalchemy_url) as engine:
         return record_release(AuditTrail(engine), metadata, counts, actor=actor)
-    finally:
-        engine.dispose()

@@ -6,6 +6,9 @@ on a database that is behind, rather than failing later on a missing column.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -13,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from trustflux.db.engine import create_db_engine
 from trustflux.errors import DatabaseError
 
 SCRIPT_LOCATION = "trustflux.db:migrations"
@@ -63,3 +67,15 @@ def require_current(engine: Engine) -> None:
             f"database is at revision {current or 'none'}, this trustflux needs {head}: "
             "run `trustflux db upgrade`"
         )
+
+
+@contextmanager
+def migrated_engine(url: str) -> Iterator[Engine]:
+    """An engine on ``url``, migrated to the shipped head first, disposed on exit: what every
+    command and job that writes the relational store opens."""
+    engine = create_db_engine(url)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
