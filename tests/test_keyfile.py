@@ -6,7 +6,9 @@ import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from trustflux.keyfile import create_once
+import pytest
+
+from trustflux.keyfile import create_once, read_or_create
 
 
 def test_a_key_is_created_whole_and_private(tmp_path: Path) -> None:
@@ -23,3 +25,15 @@ def test_a_key_in_use_is_never_replaced_and_racers_agree(tmp_path: Path) -> None
         keys = list(pool.map(lambda i: create_once(path, bytes([i]) * 32), range(32)))
     assert len(set(keys)) == 1 and keys[0] == path.read_bytes()
     assert create_once(path, b"x" * 32) == keys[0]
+
+
+def test_read_or_create_makes_once_reads_after_and_checks_the_length(tmp_path: Path) -> None:
+    path = tmp_path / "c.key"
+    assert read_or_create(path, 32, create=False) is None and not path.exists()
+    made = read_or_create(path, 32, create=True)
+    assert made is not None and len(made) == 32
+    assert read_or_create(path, 32, create=False) == made
+    assert read_or_create(path, 32, create=True) == made
+    path.write_bytes(b"short")
+    with pytest.raises(ValueError, match="has 5 bytes, expected 32"):
+        read_or_create(path, 32, create=False)

@@ -31,3 +31,18 @@ def create_once(path: Path, secret: bytes) -> bytes:
     finally:
         tmp.unlink(missing_ok=True)
     return secret
+
+
+def read_or_create(path: Path, size: int, *, create: bool) -> bytes | None:
+    """The ``size``-byte key at ``path``; made once when absent and ``create``, else None.
+
+    Raises ``OSError`` when it cannot be made or read, ``ValueError`` when its length is wrong.
+    """
+    if not path.exists():
+        if not create:
+            return None
+        create_once(path, secrets.token_bytes(size))
+    key = path.read_bytes()
+    if len(key) != size:
+        raise ValueError(f"{path} has {len(key)} bytes, expected {size}")
+    return key

@@ -31,7 +31,7 @@ from trustflux.audit.trail import draft
 from trustflux.config import Settings
 from trustflux.db.tables import dsr_requests, otp_challenges
 from trustflux.errors import RequestStateError, RightsError, VerificationError
-from trustflux.keyfile import create_once
+from trustflux.keyfile import read_or_create
 from trustflux.ledger.model import utc_now
 from trustflux.rights.requests import (
     AUDIT_PURPOSE,
@@ -365,19 +365,12 @@ def otp_key(settings: Settings, *, create: bool = False) -> bytes:
     """The key the code hashes are made with (``<keys>/otp.key``, 32 bytes, mode 0600),
     created once when ``create``; without it no stored code can be checked."""
     path = settings.keys_dir / OTP_KEY_FILE
-    if not path.exists():
-        if not create:
-            raise VerificationError(f"the one-time-code key {path} is missing: ask for a new code")
-        try:
-            create_once(path, secrets.token_bytes(OTP_KEY_BYTES))
-        except OSError as exc:
-            raise RightsError(f"cannot create the one-time-code key {path}: {exc}") from exc
     try:
-        key = path.read_bytes()
-    except OSError as exc:
-        raise RightsError(f"cannot read the one-time-code key {path}: {exc}") from exc
-    if len(key) != OTP_KEY_BYTES:
-        raise RightsError(f"one-time-code key {path} has {len(key)} bytes, expected 32")
+        key = read_or_create(path, OTP_KEY_BYTES, create=create)
+    except (OSError, ValueError) as exc:
+        raise RightsError(f"cannot use the one-time-code key {path}: {exc}") from exc
+    if key is None:
+        raise VerificationError(f"the one-time-code key {path} is missing: ask for a new code")
     return key
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import secrets
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +26,7 @@ import duckdb
 
 from trustflux.config import Settings
 from trustflux.errors import RightsError, StoreError
-from trustflux.keyfile import create_once
+from trustflux.keyfile import read_or_create
 
 KINDS = ("subscriber_id", "msisdn", "imsi", "imei", "gateway_id")
 """Identifier kinds a marker can be about (the columns of the store that name a person)."""
@@ -55,20 +54,10 @@ def key_path(settings: Settings) -> Path:
 def erasure_key(settings: Settings, *, create: bool = False) -> bytes | None:
     """The marker key; created once (mode 0600) when ``create``, else None when absent."""
     path = key_path(settings)
-    if not path.exists():
-        if not create:
-            return None
-        try:
-            create_once(path, secrets.token_bytes(KEY_BYTES))
-        except OSError as exc:
-            raise RightsError(f"cannot create the erasure key {path}: {exc}") from exc
     try:
-        key = path.read_bytes()
-    except OSError as exc:
-        raise RightsError(f"cannot read the erasure key {path}: {exc}") from exc
-    if len(key) != KEY_BYTES:
-        raise RightsError(f"erasure key {path} has {len(key)} bytes, expected {KEY_BYTES}")
-    return key
+        return read_or_create(path, KEY_BYTES, create=create)
+    except (OSError, ValueError) as exc:
+        raise RightsError(f"cannot use the erasure key {path}: {exc}") from exc
 
 
 def digest(key: bytes, value: str) -> str:
