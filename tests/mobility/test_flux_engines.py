@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from flux_support import run_exact
-from services import require_service
+from services import require_spark
 from trustflux.config import Settings
 from trustflux.engine.session import ENGINES, EngineSession, open_engine
 from trustflux.mobility.calendar import Period
@@ -21,23 +21,13 @@ PERIOD = Period(date(2026, 3, 2), 2)
 KEY = PeriodKey("engines", b"\x07" * 32)
 
 
-def _spark_ready() -> str | None:
-    if shutil.which("java") is None:
-        return "no java on PATH (Spark needs Java 17)"
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return "pyspark is not installed (pip install 'trustflux[spark]')"
-    return None
-
-
 @pytest.fixture(scope="module")
 def results(small_world: tuple[Settings, Path]) -> dict[str, ExactResult]:
     settings, _ = small_world
     out: dict[str, Any] = {}
     for name in ENGINES:
-        if name == "spark" and (why := _spark_ready()) is not None:
-            require_service("Spark", why)
+        if name == "spark":
+            require_spark()
         session: EngineSession = open_engine(name, settings)
         try:
             out[name] = run_exact(settings, PERIOD, session, key=KEY)

@@ -6,7 +6,6 @@ two cores keeps this test to one job.)
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from ops_support import gate_answer
 
-from services import require_service
+from services import require_spark
 from trustflux.config import Settings
 from trustflux.engine.session import EngineSession, open_engine
 from trustflux.operations.billing import run_billing
@@ -22,16 +21,6 @@ from trustflux.operations.common import Window
 from trustflux.operations.records import MemoryRunRecorder
 
 pytestmark = pytest.mark.slow
-
-
-def _spark_ready() -> str | None:
-    if shutil.which("java") is None:
-        return "no java on PATH (Spark needs Java 17)"
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return "pyspark is not installed (pip install 'trustflux[spark]')"
-    return None
 
 
 def outputs(settings: Settings, window: Window, name: str, tmp: Path) -> list[pa.Table]:
@@ -63,8 +52,7 @@ def _run(mine: Settings, window: Window, engine: EngineSession) -> list[pa.Table
 def test_billing_is_identical_on_duckdb_and_spark(
     world_home: tuple[Settings, Path], world_window: Window, tmp_path: Path
 ) -> None:
-    if (why := _spark_ready()) is not None:
-        require_service("Spark", why)
+    require_spark()
     settings, _ = world_home
     duck = outputs(settings, world_window, "duckdb", tmp_path)
     spark = outputs(settings, world_window, "spark", tmp_path)
