@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import jinja2
@@ -26,6 +25,7 @@ from trustflux.mobility.summaries import (
     top_flows,
     zone_figures,
 )
+from trustflux.templating import package_template
 
 TOP_FLOWS = 25
 TOP_ORIGINS = 15
@@ -177,16 +177,12 @@ def _origin_figure(release: ExtrapolatedRelease) -> Figure | None:
 
 @cache
 def _template() -> jinja2.Template:
-    source = resources.files("trustflux.mobility").joinpath("templates", "report.html.j2")
-    environment = jinja2.Environment(
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+    return package_template(
+        "trustflux.mobility",
+        "report.html.j2",
+        {
+            "num": lambda v, digits=0: f"{v:,.{digits}f}".replace(",", "\u202f"),
+            "pct": lambda v: f"{100 * v:.1f}\u202f%",
+            "sig": lambda v, digits=3: f"{v:.{digits}g}",
+        },
     )
-    environment.filters["num"] = lambda v, digits=0: f"{v:,.{digits}f}".replace(",", "\u202f")
-    environment.filters["pct"] = lambda v: f"{100 * v:.1f}\u202f%"
-    environment.filters["sig"] = lambda v, digits=3: f"{v:.{digits}g}"
-    environment.filters["humanize"] = lambda v: str(v).replace("_", " ").capitalize()
-    return environment.from_string(source.read_text(encoding="utf-8"))

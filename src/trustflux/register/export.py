@@ -15,7 +15,6 @@ import os
 import tempfile
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
@@ -32,6 +31,7 @@ from trustflux.register.models import (
     Register,
 )
 from trustflux.register.taxonomy import TaxonomyKind
+from trustflux.templating import package_template
 
 
 class RecordFormat(StrEnum):
@@ -235,21 +235,17 @@ def _render_html(register: Register) -> str:
 @cache
 def _template() -> jinja2.Template:
     """The HTML template shipped in the package (autoescaped, strict about missing names)."""
-    source = resources.files("trustflux.register").joinpath("templates", _TEMPLATE)
-    environment = jinja2.Environment(
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+    return package_template(
+        "trustflux.register",
+        _TEMPLATE,
+        {
+            "category": lambda key: taxonomy.label(TaxonomyKind.DATA_CATEGORY, key),
+            "subject": lambda key: taxonomy.label(TaxonomyKind.DATA_SUBJECT, key),
+            "use": lambda key: taxonomy.label(TaxonomyKind.DATA_USE, key),
+            "country": taxonomy.country_name,
+            "address": _address,
+        },
     )
-    environment.filters["category"] = lambda key: taxonomy.label(TaxonomyKind.DATA_CATEGORY, key)
-    environment.filters["subject"] = lambda key: taxonomy.label(TaxonomyKind.DATA_SUBJECT, key)
-    environment.filters["use"] = lambda key: taxonomy.label(TaxonomyKind.DATA_USE, key)
-    environment.filters["country"] = taxonomy.country_name
-    environment.filters["address"] = _address
-    environment.filters["humanize"] = lambda value: str(value).replace("_", " ").capitalize()
-    return environment.from_string(source.read_text(encoding="utf-8"))
 
 
 def _format(fmt: RecordFormat | str) -> RecordFormat:
