@@ -9,19 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from input_support import SQUARE, luhn, write_inputs
 from trustflux.config import Settings
 from trustflux.engine.session import EngineSession, open_engine
 from trustflux.engine.store import Store
 from trustflux.events.ingest import ingest_directory
-from trustflux.events.schemas import TABLES
 from trustflux.mobility.calendar import Period
 from trustflux.mobility.device import DeviceRules
 from trustflux.mobility.exact import ExactResult, Inputs, exact_statistics
 from trustflux.mobility.keys import PeriodKey
 
-SQUARE = "POLYGON((2.0 45.0, 2.1 45.0, 2.1 45.1, 2.0 45.1, 2.0 45.0))"
 REGIONS = ("R01", "R02")
 LOCAL_OFFSET = timedelta(hours=1)  # Paris in March (before the DST change)
 
@@ -32,12 +30,7 @@ def local(day: date, hh: int, mm: int = 0) -> datetime:
 
 
 def imei(i: int) -> str:
-    body = f"35000000000{i:03d}"
-    total = 0
-    for n, ch in enumerate(reversed(body)):
-        d = int(ch) * (2 if n % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return body + str((10 - total % 10) % 10)
+    return luhn(f"35000000000{i:03d}")
 
 
 @dataclass
@@ -67,16 +60,13 @@ class Scenario:
             )
             for i in (1, 2, 3)
         ]
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, rows in (
-            ("zones", zones),
-            ("cells", cells),
-            ("subscribers", self.subscribers),
-            ("events", self.events),
-        ):
-            loose = pa.schema([f.with_nullable(True) for f in TABLES[name].arrow_schema])
-            pq.write_table(pa.Table.from_pylist(rows, schema=loose), folder / f"{name}.parquet")
-        return folder
+        tables = {
+            "zones": zones,
+            "cells": cells,
+            "subscribers": self.subscribers,
+            "events": self.events,
+        }
+        return write_inputs(tables, folder)
 
 
 def subscriber(i: int, region: str = "R01", zone: str = "Z1") -> dict[str, Any]:

@@ -10,22 +10,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from input_support import SQUARE, luhn
 from trustflux.events.schemas import TABLES
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
-SQUARE = "POLYGON((2.0 45.0, 2.1 45.0, 2.1 45.1, 2.0 45.1, 2.0 45.0))"
-
-
-def luhn_complete(body: str) -> str:
-    """Append the Luhn check digit to a 14-digit body."""
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            d = d - 9 if d > 9 else d
-        total += d
-    return body + str((10 - total % 10) % 10)
 
 
 def base_rows() -> dict[str, list[dict[str, Any]]]:
@@ -70,7 +58,7 @@ def base_rows() -> dict[str, list[dict[str, Any]]]:
             subscriber_id=f"S{i:07d}",
             msisdn=f"3361234567{i}",
             imsi=f"20801000000000{i}",
-            imei=luhn_complete(f"35000000000{i:03d}"),
+            imei=luhn(f"35000000000{i:03d}"),
             contract_start=date(2024, 1, 1),
             contract_end=None,
             billing_zone_id="Z1",

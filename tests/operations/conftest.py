@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from ops_support import ROOT, WORLD_WINDOW_START, copy_home, tiny_tables, write_inputs
+from ops_support import ROOT, WORLD_WINDOW_START, copy_home, tiny_tables
 
+from input_support import write_inputs
 from trustflux.config import Settings
 from trustflux.events.ingest import ingest_directory
 from trustflux.operations.common import Window

@@ -8,16 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from input_support import SQUARE, luhn
 from trustflux.config import Settings
-from trustflux.events.schemas import TABLES
 from trustflux.operations.gate import RegisterOnlyGate, ask_gate, eligible_ids
 from trustflux.register import load_register
 
 ROOT = Path(__file__).resolve().parents[2]
 WORLD_WINDOW_START = date(2026, 3, 2)
-SQUARE = "POLYGON((2.0 45.0, 2.1 45.0, 2.1 45.1, 2.0 45.1, 2.0 45.0))"
 
 
 def ids(*subscriber_ids: str) -> pa.Table:
@@ -41,14 +39,6 @@ def gate_answer(settings: Settings, purpose: str, at: datetime) -> pa.Table:
 HOME_CELL = (10, 1)
 GB_CELL = (900, 7)  # a visited network in the UK (roaming, 'world' zone)
 DE_CELL = (901, 8)  # a visited network in Germany (roaming, EU: like at home)
-
-
-def luhn(body: str) -> str:
-    total = 0
-    for n, ch in enumerate(reversed(body)):
-        d = int(ch) * (2 if n % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return body + str((10 - total % 10) % 10)
 
 
 def subscriber(i: int, plan: str, **changes: Any) -> dict[str, Any]:
@@ -175,11 +165,3 @@ def tiny_tables() -> dict[str, list[dict[str, Any]]]:
         )
     ]
     return {"zones": zones, "cells": cells, "subscribers": subscribers, "events": events}
-
-
-def write_inputs(tables: dict[str, list[dict[str, Any]]], folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, rows in tables.items():
-        loose = pa.schema([f.with_nullable(True) for f in TABLES[name].arrow_schema])
-        pq.write_table(pa.Table.from_pylist(rows, schema=loose), folder / f"{name}.parquet")
-    return folder

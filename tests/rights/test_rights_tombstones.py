@@ -10,10 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
+from input_support import SQUARE, write_inputs
 from trustflux.config import Settings
 from trustflux.engine.store import Store
 from trustflux.errors import RightsError
@@ -88,7 +87,6 @@ def test_the_reason_names_the_day_and_the_article() -> None:
     )
 
 
-SQUARE = "POLYGON((2.0 45.0, 2.1 45.0, 2.1 45.1, 2.0 45.1, 2.0 45.0))"
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
 
@@ -142,14 +140,6 @@ def reference_tables() -> dict[str, list[dict[str, Any]]]:
     return {"zones": [zone], "cells": [cell]}
 
 
-def write(folder: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
-    folder.mkdir(parents=True)
-    for name, rows in tables.items():
-        schema = pa.schema([f.with_nullable(True) for f in TABLES[name].arrow_schema])
-        pq.write_table(pa.Table.from_pylist(rows, schema=schema), folder / f"{name}.parquet")
-    return folder
-
-
 def test_ingestion_refuses_rows_of_an_erased_subscriber_only(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -161,7 +151,7 @@ def test_ingestion_refuses_rows_of_an_erased_subscriber_only(
         "subscribers": [s1, s2],
         "events": [event(s1["imsi"], 0), event(s2["imsi"], 1)],
     }
-    report = ingest_directory(settings, write(tmp_path / "first", first), now=NOW)
+    report = ingest_directory(settings, write_inputs(first, tmp_path / "first"), now=NOW)
     assert report.total("quarantined") == 0
     key = tombstones.erasure_key(settings, create=True)
     assert key is not None
@@ -177,7 +167,7 @@ def test_ingestion_refuses_rows_of_an_erased_subscriber_only(
             for g in ("GW1", "GW2")
         ],
     }
-    report = ingest_directory(settings, write(tmp_path / "second", again), now=NOW)
+    report = ingest_directory(settings, write_inputs(again, tmp_path / "second"), now=NOW)
     by_table = {t.table: t for t in report.tables}
     assert all(t.reconciles for t in report.tables)
     reason = "subscriber erased on 2026-11-26 (GDPR Art. 17): data about them is refused"
@@ -203,7 +193,7 @@ def test_other_peoples_calls_to_an_erased_number_are_kept_with_the_number_masked
         **reference_tables(),
         "subscribers": [s1, s2],
     }
-    ingest_directory(settings, write(tmp_path / "first", first), now=NOW)
+    ingest_directory(settings, write_inputs(first, tmp_path / "first"), now=NOW)
     key = tombstones.erasure_key(settings, create=True)
     assert key is not None
     with Store(settings) as store:
@@ -218,7 +208,7 @@ def test_other_peoples_calls_to_an_erased_number_are_kept_with_the_number_masked
         )
 
     calls = {"events": [call(30, str(s1["msisdn"])), call(31, "33699999999")]}
-    report = ingest_directory(settings, write(tmp_path / "calls", calls), now=NOW)
+    report = ingest_directory(settings, write_inputs(calls, tmp_path / "calls"), now=NOW)
     [events] = [t for t in report.tables if t.table == "events"]
     assert (events.accepted, events.quarantined) == (2, 0) and events.reconciles
     with Store(settings) as store:
@@ -235,7 +225,7 @@ def test_refused_rows_keep_no_erased_identifier_in_the_quarantine(
     s1, s2 = subscriber(1), subscriber(2)
     ingest_directory(
         settings,
-        write(tmp_path / "first", {**reference_tables(), "subscribers": [s1, s2]}),
+        write_inputs({**reference_tables(), "subscribers": [s1, s2]}, tmp_path / "first"),
         now=NOW,
     )
     key = tombstones.erasure_key(settings, create=True)
@@ -246,7 +236,7 @@ def test_refused_rows_keep_no_erased_identifier_in_the_quarantine(
     bad_call = dict(
         event(s2["imsi"], 30), event_type="call_mo", counterpart=s1["msisdn"], duration_s=-5
     )
-    write(tmp_path / "late", {"events": [bad_call]})
+    write_inputs({"events": [bad_call]}, tmp_path / "late")
     csv_text = (
         ",".join(TABLES["events"].column_names)
         + f"\n{s1['imsi']},2026-03-02T06:40:00Z,1,1,location_update\n"

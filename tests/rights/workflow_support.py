@@ -79,8 +79,9 @@ def subject() -> str:
 @pytest.fixture(scope="module")
 def tiny_home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The operations suite's tiny operator (subscribers S1..S5), ingested into a fresh home."""
-    from ops_support import tiny_tables, write_inputs
+    from ops_support import tiny_tables
 
+    from input_support import write_inputs
     from trustflux.events.ingest import ingest_directory
 
     root = tmp_path_factory.mktemp("rights-tiny")
