@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +12,7 @@ from typer.exceptions import TyperException
 
 from trustflux import __version__
 from trustflux.cli_audit import audit_app
-from trustflux.cli_console import RichReporter, err, out
+from trustflux.cli_console import RichReporter, err, out, parse_date, parse_moment
 from trustflux.cli_governance import dpo_app
 from trustflux.cli_operations import ops_app
 from trustflux.cli_operations import use as use_operations
@@ -82,7 +81,7 @@ def world_generate(
         subscribers=subscribers,
         days=days,
         seed=seed,
-        start=_date(start, "--start"),
+        start=parse_date(start, "--start"),
         fmt=_fmt(fmt),
         reporter=RichReporter(err),
     )
@@ -93,13 +92,6 @@ def world_generate(
         table.add_row(name, f"{n:,}")
     out.print(table)
     out.print(f"inputs: {summary.input_dir}\nground truth: {summary.truth_dir}")
-
-
-def _date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise TrustfluxError(f"{option}: '{text}' is not a date (YYYY-MM-DD)") from None
 
 
 def _fmt(text: str) -> Any:
@@ -519,7 +511,7 @@ def gate_decide(
     register: RegisterOpt = None,
 ) -> None:
     """May PURPOSE process SUBJECT's data at that time? Prints the decision and its reason."""
-    decision = _real_gate(_settings(home, register)).decide(subject, purpose, _moment(at))
+    decision = _real_gate(_settings(home, register)).decide(subject, purpose, parse_moment(at))
     verdict = "[green]allow[/]" if decision.allow else "[red]deny[/]"
     out.print(f"{verdict} {decision.code}: {decision.reason}")
     if not decision.allow:
@@ -537,21 +529,7 @@ def gate_eligible(
     """Write the synced subscribers PURPOSE may process at that time (Parquet)."""
     import pyarrow.parquet as pq
 
-    table = _real_gate(_settings(home, register)).eligible(purpose, _moment(at))
+    table = _real_gate(_settings(home, register)).eligible(purpose, parse_moment(at))
     out_file.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, out_file)
     out.print(f"{table.num_rows:,} eligible subscribers written to {out_file}")
-
-
-def _moment(text: str | None) -> Any:
-    from datetime import datetime
-
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise TrustfluxError(f"--at: '{text}' is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        raise TrustfluxError(f"--at: '{text}' needs a time zone (Z or +01:00)")
-    return moment

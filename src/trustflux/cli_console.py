@@ -1,10 +1,12 @@
-"""The CLI's side of progress reporting: Rich progress bars for the core's long tasks."""
+"""The CLI's shared pieces: its two consoles, Rich progress bars for the core's long tasks, and
+the parsing of dates and times given as options."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 
 from rich.console import Console
 from rich.progress import (
@@ -17,6 +19,7 @@ from rich.progress import (
 )
 
 from trustflux.console import Task
+from trustflux.errors import TrustfluxError
 
 out = Console(width=None if sys.stdout.isatty() else 120)
 """The CLI's standard output (120 columns when not a terminal, so tables are not cut)."""
@@ -50,3 +53,24 @@ class RichReporter:
             yield _RichTask(progress, task_id)
             if total is None:
                 progress.update(task_id, total=1, completed=1)
+
+
+def parse_date(text: str, option: str) -> date:
+    """A YYYY-MM-DD option, or an error naming it."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise TrustfluxError(f"{option}: '{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def parse_moment(text: str | None, option: str = "--at") -> datetime | None:
+    """An ISO 8601 time with its time zone (None when the option is not given)."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise TrustfluxError(f"{option}: '{text}' is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise TrustfluxError(f"{option}: '{text}' needs a time zone (Z or +01:00)")
+    return moment

@@ -13,13 +13,13 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from trustflux.cli_console import err, out
+from trustflux.cli_console import err, out, parse_date, parse_moment
 from trustflux.config import Settings, load_settings
 from trustflux.errors import TrustfluxError
 
@@ -102,22 +102,7 @@ def _actor(actor: str | None) -> str:
 
 
 def _moment(text: str | None, default: datetime | None = None, flag: str = "--at") -> datetime:
-    if text is None:
-        return default or datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise TrustfluxError(f"{flag}: '{text}' is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        raise TrustfluxError(f"{flag}: '{text}' needs a time zone (Z or +01:00)")
-    return moment
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise TrustfluxError(f"--start: '{text}' is not a date (YYYY-MM-DD)") from None
+    return parse_moment(text, flag) or default or datetime.now(UTC)
 
 
 def _eligible(settings: Settings, purpose: str, at: datetime, file: Path | None) -> pa.Table:
@@ -138,7 +123,7 @@ def _eligible(settings: Settings, purpose: str, at: datetime, file: Path | None)
 def _window(settings: Settings, start: str, days: int) -> Window:
     from trustflux.operations.common import Window
 
-    return Window.local_days(_day(start), days, settings.local_timezone)
+    return Window.local_days(parse_date(start, "--start"), days, settings.local_timezone)
 
 
 def _run_windowed(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from trustflux.cli_console import RichReporter, err, out
+from trustflux.cli_console import RichReporter, err, out, parse_date
 from trustflux.config import load_settings
 from trustflux.errors import TrustfluxError
 
@@ -45,10 +44,7 @@ def statistics_run(
     from trustflux.mobility.calendar import Period
     from trustflux.mobility.pipeline import run_statistics
 
-    try:
-        first = date.fromisoformat(start)
-    except ValueError:
-        raise TrustfluxError(f"--start: '{start}' is not a date (YYYY-MM-DD)") from None
+    first = parse_date(start, "--start")
     settings = load_settings(home=home)
     ids = read_objectors(objectors) if objectors else []
     result = run_statistics(
